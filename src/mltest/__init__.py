@@ -1,0 +1,44 @@
+"""mltest: tests that make ML code do what its authors think it does.
+
+The public names are re-exported here lazily, so that importing the pytest plugin (which
+lives in this package) costs a pytest run without ``--mltest`` nothing measurable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mltest import strategies
+    from mltest.errors import CheckFailure, UsageError
+    from mltest.properties.transformer import check_transformer
+    from mltest.registry import transformer
+    from mltest.report import PropertyResult, Report
+
+_EXPORTS = {
+    "CheckFailure": "mltest.errors",
+    "UsageError": "mltest.errors",
+    "PropertyResult": "mltest.report",
+    "Report": "mltest.report",
+    "check_transformer": "mltest.properties.transformer",
+    "transformer": "mltest.registry",
+}
+_SUBMODULES = ("strategies",)
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"mltest.{name}")
+    else:
+        raise AttributeError(f"module 'mltest' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

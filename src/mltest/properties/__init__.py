@@ -1,0 +1,1 @@
+"""Property sets and the one engine that runs them."""

@@ -1,0 +1,176 @@
+"""Realistic buggy transformers, one bug class each, for the property tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+class GoodScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """A correct scaler; the buggy ones below each change one thing of it."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 1e-9 * np.maximum(1, np.abs(self.mean_)), std, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - self.mean_) / self.scale_
+
+    def inverse_transform(self, X):
+        check_is_fitted(self)
+        return np.asarray(X) * self.scale_ + self.mean_
+
+
+class ForgetsReturnSelf(GoodScaler):
+    def fit(self, X, y=None):
+        super().fit(X, y)  # `return self` forgotten
+
+
+class SortsInputInFit(GoodScaler):
+    """Computes a median by sorting the caller's array in place."""
+
+    def fit(self, X, y=None):
+        X.sort(axis=0)
+        self.median_ = X[len(X) // 2]
+        return super().fit(X, y)
+
+
+class CentresInPlace(GoodScaler):
+    def transform(self, X):
+        check_is_fitted(self)
+        X -= self.mean_
+        return X
+
+
+class DropsDuplicateRows(GoodScaler):
+    def transform(self, X):
+        return np.unique(super().transform(X), axis=0)
+
+
+class SampleStdInFitTransform(GoodScaler):
+    """fit_transform uses ddof=1 while transform uses the ddof=0 learned in fit."""
+
+    def fit_transform(self, X, y=None):
+        self.fit(X)
+        X = np.asarray(X, dtype=np.float64)
+        std = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
+        return (X - self.mean_) / np.where(std > 0, std, 1.0)
+
+
+class NoisyTransform(GoodScaler):
+    """Augmentation noise left on at inference."""
+
+    def transform(self, X):
+        out = super().transform(X)
+        return out + np.random.default_rng().normal(scale=1e-3, size=out.shape)
+
+
+class BatchMinMax(GoodScaler):
+    """Rescales with the batch's own min and max at transform time."""
+
+    def transform(self, X):
+        X = super().transform(X)
+        span = X.max(axis=0) - X.min(axis=0)
+        return (X - X.min(axis=0)) / np.where(span > 0, span, 1.0)
+
+
+class RelativeToFirstRow(GoodScaler):
+    """Uses the first training row as the reference point."""
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.mean_ = np.asarray(X, dtype=np.float64)[0]
+        return self
+
+
+class NaiveScaler(GoodScaler):
+    """Divides by the raw standard deviation: constant columns give NaN."""
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.scale_ = np.asarray(X, dtype=np.float64).std(axis=0)
+        return self
+
+
+class PandasStdScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """``X.std()`` is the sample std on a DataFrame but the population std on an array."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        self.mean_, self.std_ = X.mean(axis=0), X.std(axis=0)
+        self.std_ = np.where(np.asarray(self.std_) > 0, self.std_, 1.0)
+        return self
+
+    def transform(self, X):
+        if not hasattr(self, "mean_"):
+            raise NotFittedError("not fitted")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError("wrong width")
+        return np.asarray((X - np.asarray(self.mean_)) / self.std_, dtype=np.float64)
+
+
+class SquaresWithWrongNames(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Appends squared features but keeps the one-to-one feature names."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_data(self, X, reset=False)
+        return np.hstack([X, X**2])
+
+
+class InverseForgetsMean(GoodScaler):
+    def inverse_transform(self, X):
+        return np.asarray(X) * self.scale_
+
+
+class ScalesParamInInit(GoodScaler):
+    def __init__(self, quantile=0.5):
+        self.quantile = float(quantile) * 100  # stores percent, not what was passed
+
+
+class LambdaState(GoodScaler):
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        self.post_ = lambda z: z  # unpicklable
+        return self
+
+
+class NoFittedCheck(GoodScaler):
+    def transform(self, X):
+        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+
+
+class NoWidthCheck(GoodScaler):
+    def transform(self, X):
+        check_is_fitted(self)
+        return (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+
+
+class SqueezesRows(GoodScaler):
+    def transform(self, X):
+        return np.squeeze(super().transform(X))
+
+
+class UpcastsFloat32(GoodScaler):
+    """Declares float32 preserved but computes and returns float64."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def as_frame(X):
+    return pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])

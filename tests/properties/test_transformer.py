@@ -1,0 +1,134 @@
+"""Each transformer property: a realistic buggy transformer fails it (and the message names
+it), trusted ones pass it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+
+import mltest
+from mltest.properties.transformer import property_names
+from mltest.strategies import categorical_frames
+
+from . import buggy_transformers as bug
+
+BUGS = [
+    ("fit_returns_self", bug.ForgetsReturnSelf),
+    ("no_input_mutation", bug.SortsInputInFit),
+    ("no_input_mutation", bug.CentresInPlace),
+    ("output_rows_match_input", bug.DropsDuplicateRows),
+    ("fit_transform_consistent", bug.SampleStdInFitTransform),
+    ("transform_deterministic", bug.NoisyTransform),
+    ("row_subset_consistent", bug.BatchMinMax),
+    ("fit_row_order_invariant", bug.RelativeToFirstRow),
+    ("finite_output", bug.NaiveScaler),
+    ("numpy_frame_agree", bug.PandasStdScaler),
+    ("feature_names_out_width", bug.SquaresWithWrongNames),
+    ("inverse_transform_roundtrip", bug.InverseForgetsMean),
+    ("clone_params_roundtrip", bug.ScalesParamInInit),
+    ("pickle_roundtrip", bug.LambdaState),
+    ("not_fitted_raises", bug.NoFittedCheck),
+    ("n_features_mismatch_raises", bug.NoWidthCheck),
+    ("single_row_transform", bug.SqueezesRows),
+    ("preserves_dtype", bug.UpcastsFloat32),
+]
+
+
+def test_every_property_has_a_bug_that_fails_it():
+    assert {name for name, _ in BUGS} == set(property_names())
+
+
+@pytest.mark.parametrize(("prop", "cls"), BUGS, ids=[f"{p}-{c.__name__}" for p, c in BUGS])
+def test_buggy_transformer_fails_the_property(prop, cls):
+    with pytest.raises(mltest.CheckFailure) as info:
+        mltest.check_transformer(cls(), only=[prop], max_examples=30)
+    message = str(info.value)
+    assert f"{prop}: " in message
+    assert "minimal counterexample" in message or "did not repeat" in message
+    assert info.value.report.failed == [prop]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [bug.GoodScaler(), StandardScaler(), MinMaxScaler(), PCA()],
+    ids=lambda e: type(e).__name__,
+)
+def test_trusted_transformers_pass_every_property(estimator):
+    report = mltest.check_transformer(estimator, max_examples=25)
+    assert report.passed
+    assert [r.name for r in report.results] == property_names()
+
+
+def test_encoder_on_categorical_frames_passes():
+    report = mltest.check_transformer(OneHotEncoder(), data=categorical_frames(), max_examples=20)
+    assert report.passed
+    assert report["numpy_frame_agree"].status == "passed"
+
+
+def test_naive_scaler_counterexample_is_a_tiny_constant_column():
+    with pytest.raises(mltest.CheckFailure) as info:
+        mltest.check_transformer(bug.NaiveScaler())
+    result = info.value.report["finite_output"]
+    X = result.counterexample.X
+    assert X.shape[0] <= 2
+    assert any(np.ptp(X[:, j]) == 0 for j in range(X.shape[1]))
+    assert "Failing test case" in "\n".join(result.notes)
+
+
+def test_callers_estimator_is_never_changed():
+    scaler = StandardScaler(with_mean=False)
+    mltest.check_transformer(scaler, max_examples=10)
+    assert not hasattr(scaler, "mean_") and not hasattr(scaler, "scale_")
+    assert scaler.get_params()["with_mean"] is False
+
+
+def test_unseeded_random_state_is_fixed_on_clones_only():
+    pca = PCA(svd_solver="randomized", n_components=1)
+    mltest.check_transformer(pca, max_examples=10)
+    assert pca.random_state is None
+
+
+def test_report_is_json_serialisable_with_counterexamples():
+    report = mltest.check_transformer(bug.NaiveScaler(), raise_on_failure=False, max_examples=20)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["passed"] is False
+    assert "finite_output" in data["failed"]
+    failed = next(r for r in data["results"] if r["name"] == "finite_output")
+    assert isinstance(failed["counterexample"]["X"], list)
+
+
+def test_property_that_never_applies_is_skipped_with_reason():
+    report = mltest.check_transformer(StandardScaler(), max_examples=5, skip=["pickle_roundtrip"])
+    assert report["pickle_roundtrip"].status == "skipped"
+    assert "skip=" in report["pickle_roundtrip"].message
+    report = mltest.check_transformer(MinMaxScaler(), max_examples=5)
+    assert report["preserves_dtype"].status == "passed"
+
+
+def test_stateless_transformer_skips_fit_related_properties():
+    from sklearn.preprocessing import Normalizer
+
+    report = mltest.check_transformer(Normalizer(), max_examples=5)
+    assert report["not_fitted_raises"].status == "skipped"
+    assert "requires_fit" in report["not_fitted_raises"].message
+
+
+def test_supervised_transformer_gets_a_target_from_its_signature():
+    from sklearn.cross_decomposition import PLSRegression
+
+    report = mltest.check_transformer(
+        PLSRegression(n_components=1), max_examples=10, skip=["fit_transform_consistent"]
+    )
+    assert report.passed
+
+
+def test_every_input_refused_is_an_error_naming_the_refusal():
+    from sklearn.feature_selection import SelectKBest
+
+    report = mltest.check_transformer(SelectKBest(), raise_on_failure=False, max_examples=5)
+    assert report["fit_returns_self"].status == "error"
+    assert "requires y" in report["fit_returns_self"].message
