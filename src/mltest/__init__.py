@@ -10,11 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mltest import strategies
-    from mltest.errors import CheckFailure, UsageError
-    from mltest.properties.transformer import check_transformer
-    from mltest.registry import transformer
-    from mltest.report import PropertyResult, Report
+    from mltest import strategies as strategies
+    from mltest.errors import CheckFailure as CheckFailure
+    from mltest.errors import UsageError as UsageError
+    from mltest.properties.transformer import check_transformer as check_transformer
+    from mltest.registry import transformer as transformer
+    from mltest.report import PropertyResult as PropertyResult
+    from mltest.report import Report as Report
 
 _EXPORTS = {
     "CheckFailure": "mltest.errors",

@@ -25,10 +25,20 @@ def default_tolerances(*dtypes: Any) -> tuple[float, float]:
     """The loosest default ``(rtol, atol)`` among ``dtypes``; exact for integers and bools."""
     rtol, atol = 0.0, 0.0
     for dtype in dtypes:
-        name = str(getattr(dtype, "name", dtype)).removeprefix("torch.")
+        name = _dtype_name(dtype)
         r, a = _DEFAULT_TOLERANCES.get(name, (0.0, 0.0))
         rtol, atol = max(rtol, r), max(atol, a)
     return rtol, atol
+
+
+def _dtype_name(dtype: Any) -> str:
+    text = str(dtype)
+    if text.startswith("torch."):
+        return text.removeprefix("torch.")
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return text
 
 
 @dataclasses.dataclass(frozen=True)

@@ -105,7 +105,8 @@ class MltestItem(pytest.Item):
         except UsageError as exc:
             raise MltestFailure(_usage_result(self.name, exc)) from exc
         if result.status == "skipped":
-            pytest.skip(result.message)
+            # reported at the checked object (reportinfo), not at this line
+            raise pytest.skip.Exception(result.message, _use_item_location=True)
         if result.status in ("failed", "error"):
             raise MltestFailure(result)
 

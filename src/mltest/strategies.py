@@ -195,3 +195,76 @@ def targets(kind: str, n: int) -> st.SearchStrategy[np.ndarray]:
         return y
 
     return _int_column(n, 0, n_classes - 1).map(every_class)
+
+
+# --- targets and predictions for metrics and losses ---------------------------------------
+
+PREDICTION_KINDS = ("labels", "scores", "proba")
+LABEL_DTYPES = ("int64", "int32", "int8")
+
+
+def _n_classes(task: str) -> st.SearchStrategy[int]:
+    return st.just(2) if task == "binary" else st.integers(3, 4)
+
+
+@st.composite
+def labels(
+    draw: st.DrawFn,
+    n: int,
+    n_classes: int,
+    *,
+    every_class: bool = True,
+    dtypes: Sequence[str] = LABEL_DTYPES,
+) -> np.ndarray:
+    """Class labels ``0..n_classes-1`` of length ``n``, imbalanced as hypothesis likes, with
+    every class present when ``every_class`` (and ``n`` allows)."""
+    y = draw(_int_column(n, 0, n_classes - 1))
+    if every_class:
+        m = min(n, n_classes)
+        y[:m] = np.arange(m)
+    return y.astype(draw(st.sampled_from(tuple(dtypes))))
+
+
+def binary_scores(n: int) -> st.SearchStrategy[np.ndarray]:
+    """Real-valued scores (decision function values): ties, zeros, large magnitudes."""
+    return st.tuples(_int_column(n, -1_000, 1_000), st.integers(-2, 3)).map(
+        lambda pair: pair[0] / 100.0 * 10.0 ** pair[1]
+    )
+
+
+@st.composite
+def probabilities(draw: st.DrawFn, n: int, n_classes: int) -> np.ndarray:
+    """Rows on the probability simplex, exact zeros and ones included."""
+    raw = draw(hnp.arrays(np.int64, (n, n_classes), elements=st.integers(0, 100)))
+    raw[raw.sum(axis=1) == 0, 0] = 1  # a row of zeros has no direction: give it one
+    return raw / raw.sum(axis=1, keepdims=True)
+
+
+def logits(
+    n: int, n_classes: int | None = None, *, extreme: bool = False
+) -> st.SearchStrategy[np.ndarray]:
+    """Logits of shape ``(n,)`` or ``(n, n_classes)``; ``extreme`` reaches magnitude 1e4."""
+    shape = n if n_classes is None else (n, n_classes)
+    top = 10_000 if extreme else 1_000
+    return hnp.arrays(np.int64, shape, elements=st.integers(-top, top)).map(
+        lambda a: a / (1.0 if extreme else 100.0)
+    )
+
+
+def sample_weights(n: int) -> st.SearchStrategy[np.ndarray]:
+    """Sample weights: all ones, small integers (zeros included), or positive floats; never
+    all zero."""
+
+    def not_all_zero(w: np.ndarray) -> np.ndarray:
+        if not w.any():
+            w[0] = 1
+        return w
+
+    ints = _int_column(n, 0, 3).map(not_all_zero).map(lambda w: w.astype(np.float64))
+    floats = _int_column(n, 1, 1_000).map(lambda w: w / 100.0)
+    return st.one_of(st.just(np.ones(n)), ints, floats)
+
+
+def regression_values(n: int) -> st.SearchStrategy[np.ndarray]:
+    """Real targets or predictions: multiples of 0.01 in [-100, 100], zeros included."""
+    return _int_column(n, -10_000, 10_000).map(lambda y: y / 100.0)

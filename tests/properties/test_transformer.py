@@ -82,7 +82,8 @@ def test_naive_scaler_counterexample_is_a_tiny_constant_column():
 def test_callers_estimator_is_never_changed():
     scaler = StandardScaler(with_mean=False)
     mltest.check_transformer(scaler, max_examples=10)
-    assert not hasattr(scaler, "mean_") and not hasattr(scaler, "scale_")
+    assert not hasattr(scaler, "mean_")
+    assert not hasattr(scaler, "scale_")
     assert scaler.get_params()["with_mean"] is False
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, errors
 from hypothesis import strategies as st
 
 from mltest.errors import UsageError
-from mltest.report import PropertyResult, Report
+from mltest.report import PropertyResult, Report, Status
 
 
 class Violation(AssertionError):
@@ -43,6 +43,7 @@ class Property:
     name: str
     check: Callable[[Any], None]
     applies: Callable[[Any], str | None]
+    max_checks: int | None = None  # an expensive property stops after holding this often
 
     @property
     def doc(self) -> str:
@@ -54,12 +55,15 @@ def _always(spec: Any) -> str | None:
 
 
 def prop(
-    registry: list[Property], *, applies: Callable[[Any], str | None] = _always
+    registry: list[Property],
+    *,
+    applies: Callable[[Any], str | None] = _always,
+    max_checks: int | None = None,
 ) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
     """Decorator adding a property (named after the function) to ``registry``."""
 
     def decorate(check: Callable[[Any], None]) -> Callable[[Any], None]:
-        registry.append(Property(check.__name__, check, applies))
+        registry.append(Property(check.__name__, check, applies, max_checks))
         return check
 
     return decorate
@@ -81,6 +85,7 @@ def validate_common(*, max_examples: Any, seed: Any, skip: Any, names: Sequence[
 def _settings(max_examples: int) -> hypothesis.settings:
     """The user's active profile, with what verdict stability needs on top of it."""
     profile = hypothesis.settings.default
+    assert profile is not None  # hypothesis always has a current profile
     if profile.max_examples != hypothesis.settings.get_profile("default").max_examples:
         max_examples = profile.max_examples  # a loaded profile that sets it wins
     return hypothesis.settings(
@@ -149,7 +154,7 @@ def run_properties(
         case = make_case(spec, example)
         for p in pending:
             tally = tallies[p.name]
-            if tally.failure is not None:
+            if tally.failure is not None or tally.examples == p.max_checks:
                 continue
             outcome = _apply(p, case, rejected)
             if isinstance(outcome, NotApplicable):
@@ -241,11 +246,11 @@ def _bounded_shrinking(seconds: float) -> Any:
     if before is None:
         yield
         return
-    engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[attr-defined]
+    engine.MAX_SHRINKING_SECONDS = int(seconds)
     try:
         yield
     finally:
-        engine.MAX_SHRINKING_SECONDS = before  # type: ignore[attr-defined]
+        engine.MAX_SHRINKING_SECONDS = before
 
 
 def _shrink(
@@ -281,6 +286,7 @@ def _shrink(
 
 
 def _failed(p: Property, exc: BaseException, example: Any, notes: list[str]) -> PropertyResult:
+    status: Status
     if isinstance(exc, Violation):
         status, message = "failed", str(exc)
     else:
@@ -299,3 +305,16 @@ def call_user(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         raise  # the engine's own signals, from a nested preparation step
     except Exception as exc:
         raise Violation(f"{what} raised {type(exc).__name__}: {exc}") from exc
+
+
+def raise_if_every_input_refused(report: Report, argument: str, value: Any, declared: str) -> None:
+    """A callable that refuses every generated input was declared wrongly: ``UsageError``."""
+    refused = [
+        r for r in report.results if r.status == "error" and "every generated input" in r.message
+    ]
+    ran = [r for r in report.results if r.status != "skipped"]
+    if ran and len(refused) == len(ran):
+        raise UsageError(
+            f"{argument}={getattr(value, '__qualname__', value)!r}: raised on every generated "
+            f"input for {declared}; check the declaration. {refused[0].message}"
+        )

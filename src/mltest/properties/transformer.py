@@ -604,10 +604,12 @@ def _strategy(spec: TransformerSpec) -> st.SearchStrategy[TransformerExample]:
     if spec.target is None:
         return xs.map(TransformerExample)
 
+    kind = spec.target
+
     @st.composite
     def with_target(draw: st.DrawFn) -> TransformerExample:
         X = draw(xs)
-        return TransformerExample(X, draw(mst.targets(spec.target, n_rows(X))))
+        return TransformerExample(X, draw(mst.targets(kind, n_rows(X))))
 
     return with_target()
 

@@ -1,4 +1,4 @@
-"""Deliberately broken transformers: ``pytest --mltest examples/broken`` shows each bug.
+"""Deliberately broken transformers: ``pytest --mltest broken_examples/`` shows each bug.
 
 Every class here passes ``sklearn.utils.estimator_checks`` on the data those checks use,
 or would pass a quick hand-written unit test; mltest finds what is wrong.

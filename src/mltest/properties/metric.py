@@ -1,0 +1,603 @@
+"""Properties of metric functions ``fn(y_true, y_pred[, sample_weight])``, and
+``check_metric``. Follows scikit-learn's conventions for arguments and labels."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+
+from mltest import strategies as mst
+from mltest.errors import UsageError
+from mltest.properties._arrays import snapshot, unchanged
+from mltest.properties.engine import (
+    NotApplicable,
+    Property,
+    Rejected,
+    Violation,
+    prop,
+    raise_if_every_input_refused,
+    run_properties,
+    validate_common,
+)
+from mltest.report import Report
+
+PROPERTIES: list[Property] = []
+TASKS = ("binary", "multiclass", "regression")
+RTOL, ATOL = 1e-6, 1e-9  # two exact computations of one metric differ by rounding only
+LARGE_ROWS = 100_000
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSpec:
+    fn: Callable[..., Any]
+    task: str
+    y_pred: str
+    bounds: tuple[float | None, float | None] | None
+    best: float | None
+    greater_is_better: bool
+    symmetric: bool
+    reference: Callable[..., Any] | None
+    takes_weight: bool
+
+    @property
+    def classes(self) -> bool:
+        return self.task != "regression"
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricExample:
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray
+    n_classes: int
+
+    def __repr__(self) -> str:
+        with np.printoptions(precision=4, threshold=60, linewidth=100):
+            return (
+                f"y_true={self.y_true!r}, y_pred={self.y_pred!r}, "
+                f"sample_weight={self.sample_weight!r}"
+            )
+
+
+def _as_number(value: Any, what: str) -> float:
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise Violation(f"{what} returned {type(value).__name__} {value!r:.60}, not a number")
+    return float(value)
+
+
+def _same(a: float, b: float, what: str, *, rtol: float = RTOL) -> None:
+    if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=ATOL):
+        return
+    raise Violation(f"{what}: {a!r} vs {b!r}")
+
+
+class MetricCase:
+    """One drawn (y_true, y_pred, sample_weight) and the metric's value on it."""
+
+    def __init__(self, spec: MetricSpec, example: MetricExample) -> None:
+        self.spec = spec
+        self.ex = example
+
+    def call(self, y_true: Any, y_pred: Any, what: str, **kwargs: Any) -> float:
+        try:
+            out = self.spec.fn(y_true, y_pred, **kwargs)
+        except Exception as exc:
+            raise Violation(f"{what} raised {type(exc).__name__}: {exc}") from exc
+        return _as_number(out, what)
+
+    @functools.cached_property
+    def inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        return snapshot(self.ex.y_true), snapshot(self.ex.y_pred)
+
+    @functools.cached_property
+    def value(self) -> float:
+        """``fn(y_true, y_pred)``; a ``ValueError`` here refuses the example."""
+        y_true, y_pred = self.inputs
+        try:
+            out = self.spec.fn(y_true, y_pred)
+        except ValueError as exc:
+            raise Rejected(f"fn raised ValueError: {exc}") from exc
+        except Exception as exc:
+            raise Violation(f"fn raised {type(exc).__name__}: {exc}") from exc
+        return _as_number(out, "fn")
+
+    def perfect(self, y_true: np.ndarray) -> np.ndarray:
+        """The prediction that is exactly right for ``y_true``, in the declared form."""
+        if self.spec.y_pred == "scores":
+            return np.where(y_true == 1, 10.0, -10.0)
+        if self.spec.y_pred == "proba":
+            return np.eye(self.ex.n_classes)[y_true.astype(np.int64)]
+        return y_true.copy()
+
+    def weighted(self, w: np.ndarray, what: str, y_true: Any = None, y_pred: Any = None) -> float:
+        y_true = self.ex.y_true if y_true is None else y_true
+        y_pred = self.ex.y_pred if y_pred is None else y_pred
+        return self.call(y_true.copy(), y_pred.copy(), what, sample_weight=w)
+
+
+def _best(spec: MetricSpec) -> float | None:
+    if spec.best is not None:
+        return spec.best
+    if spec.bounds is None:
+        return None
+    return spec.bounds[1] if spec.greater_is_better else spec.bounds[0]
+
+
+# --- applicability -----------------------------------------------------------------------
+
+
+def _has_bounds(spec: MetricSpec) -> str | None:
+    return None if spec.bounds is not None else "no bounds= declared"
+
+
+def _has_best(spec: MetricSpec) -> str | None:
+    return None if _best(spec) is not None else "no best= (or bound on the good side) declared"
+
+
+def _is_symmetric(spec: MetricSpec) -> str | None:
+    if not spec.symmetric:
+        return "symmetric=False"
+    if spec.y_pred != "labels":
+        return "y_true and y_pred are of different kinds"
+    return None
+
+
+def _takes_weight(spec: MetricSpec) -> str | None:
+    return None if spec.takes_weight else "fn takes no sample_weight"
+
+
+def _class_labels(spec: MetricSpec) -> str | None:
+    if not spec.classes:
+        return "regression targets have no labels to encode"
+    if spec.y_pred == "proba":
+        return "probability columns follow the label order"
+    return None
+
+
+def _has_reference(spec: MetricSpec) -> str | None:
+    return None if spec.reference is not None else "no reference= given"
+
+
+# --- the properties ----------------------------------------------------------------------
+
+
+@prop(PROPERTIES, applies=_has_bounds)
+def within_bounds(case: MetricCase) -> None:
+    """The value lies within the declared ``bounds``, for any prediction and for the
+    perfect one.
+
+    A score outside its documented range (an F1 above 1, a negative error) means a wrong
+    normalisation, and thresholds or dashboards built on the range silently misfire.
+    """
+    lo, hi = case.spec.bounds  # type: ignore[misc]
+    values = {"fn(y_true, y_pred)": case.value}
+    y_true = case.ex.y_true.copy()
+    values["fn(y_true, perfect prediction)"] = case.call(y_true, case.perfect(y_true), "fn")
+    for what, v in values.items():
+        if (
+            math.isnan(v)
+            or (lo is not None and v < lo - ATOL)
+            or (hi is not None and v > hi + ATOL)
+        ):
+            raise Violation(f"{what} = {v!r}, outside bounds=({lo}, {hi})")
+
+
+@prop(PROPERTIES, applies=_has_best)
+def perfect_prediction_is_best(case: MetricCase) -> None:
+    """A perfect prediction scores the best value, and no prediction scores better.
+
+    A metric whose optimum is not at the truth (an off-by-one in a count, a sign error)
+    drives model selection towards wrong models.
+    """
+    best = _best(case.spec)
+    assert best is not None
+    y_true = case.ex.y_true.copy()
+    got = case.call(y_true, case.perfect(y_true), "fn on the perfect prediction")
+    if not math.isclose(got, best, rel_tol=RTOL, abs_tol=1e-7):
+        raise Violation(f"a perfect prediction scores {got!r}, expected best={best!r}")
+    value = case.value
+    if case.spec.greater_is_better and value > best + 1e-7:
+        raise Violation(f"fn(y_true, y_pred) = {value!r} beats best={best!r}")
+    if not case.spec.greater_is_better and value < best - 1e-7:
+        raise Violation(f"fn(y_true, y_pred) = {value!r} beats best={best!r}")
+
+
+@prop(PROPERTIES, applies=_is_symmetric)
+def symmetric(case: MetricCase) -> None:
+    """``fn(y_true, y_pred) == fn(y_pred, y_true)`` for metrics declared symmetric.
+
+    Agreement scores (accuracy, kappa, MCC, MAE) are symmetric; an asymmetric
+    implementation normalises by the wrong side.
+    """
+    value = case.value
+    y_true, y_pred = case.inputs
+    try:
+        swapped = case.spec.fn(y_pred.copy(), y_true.copy())
+    except ValueError as exc:
+        raise NotApplicable(f"the swapped call was refused: {exc}") from exc
+    _same(_as_number(swapped, "fn"), value, "fn(y_pred, y_true) differs from fn(y_true, y_pred)")
+
+
+@prop(PROPERTIES)
+def sample_order_invariant(case: MetricCase) -> None:
+    """Shuffling the rows (together) leaves the value unchanged.
+
+    Evaluation data order is an accident; a metric that depends on it (using the first
+    row as a reference, a cumulative sum without sorting) is irreproducible.
+    """
+    n = len(case.ex.y_true)
+    perm = np.random.default_rng(n).permutation(n)[::-1]
+    got = case.call(case.ex.y_true[perm], case.ex.y_pred[perm], "fn on shuffled rows")
+    _same(got, case.value, f"rows reordered by {perm.tolist()} change the value")
+
+
+@prop(PROPERTIES, applies=_takes_weight)
+def weights_none_equals_ones(case: MetricCase) -> None:
+    """``sample_weight=None`` gives the same value as all-ones weights.
+
+    The unweighted path and the weighted path are often separate code; they drift apart.
+    """
+    ones = case.weighted(np.ones(len(case.ex.y_true)), "fn with sample_weight=ones")
+    _same(ones, case.value, "sample_weight=ones differs from sample_weight=None")
+
+
+def _integer_weights(w: np.ndarray) -> np.ndarray:
+    ints = np.clip(np.round(w), 0, 3)
+    if not ints.any():
+        ints[0] = 1
+    return ints.astype(np.int64)
+
+
+@prop(PROPERTIES, applies=_takes_weight)
+def integer_weights_repeat_rows(case: MetricCase) -> None:
+    """Integer weights give the same value as repeating each row that many times.
+
+    This is what a sample weight means; a metric that ignores ``sample_weight`` (or applies
+    it to only one of two sums) fails here.
+    """
+    w = _integer_weights(case.ex.sample_weight)
+    rows = np.repeat(np.arange(len(w)), w)
+    try:
+        repeated = case.spec.fn(case.ex.y_true[rows], case.ex.y_pred[rows])
+    except ValueError as exc:
+        raise NotApplicable(f"the repeated rows were refused: {exc}") from exc
+    got = case.weighted(w.astype(np.float64), "fn with integer sample_weight")
+    _same(
+        got, _as_number(repeated, "fn"), f"sample_weight={w.tolist()} differs from repeating rows"
+    )
+
+
+@prop(PROPERTIES, applies=_takes_weight)
+def zero_weights_drop_rows(case: MetricCase) -> None:
+    """Rows of weight zero count as if they were absent.
+
+    A zero weight is how users mask samples out; a metric that still counts them (in a
+    denominator, a class list) changes with data it was told to ignore.
+    """
+    w = case.ex.sample_weight.copy()
+    w[::2] = 0.0
+    if not w.any():
+        raise NotApplicable("every row would be dropped")
+    keep = w > 0
+    try:
+        dropped = case.spec.fn(case.ex.y_true[keep], case.ex.y_pred[keep], sample_weight=w[keep])
+    except ValueError as exc:
+        raise NotApplicable(f"the remaining rows were refused: {exc}") from exc
+    got = case.weighted(w, "fn with zero weights")
+    _same(got, _as_number(dropped, "fn"), "zero-weight rows change the value")
+
+
+def _relabelled(case: MetricCase) -> list[tuple[str, Any, Any]]:
+    """Other encodings of the same classes (the positive class stays ``1`` for binary)."""
+    y_true, y_pred = case.ex.y_true.astype(np.int64), case.ex.y_pred
+    variants = []
+    if case.spec.task == "binary":
+        mapping = np.array([-1, 1])
+        labels_pred = mapping[y_pred.astype(np.int64)] if case.spec.y_pred == "labels" else y_pred
+        variants.append(("classes {0, 1} encoded as {-1, 1}", mapping[y_true], labels_pred))
+    else:
+        ints = np.array([10, -3, 7, 100])[: case.ex.n_classes]
+        strs = np.array(["c10", "b-3", "z7", "a100"], dtype=object)[: case.ex.n_classes]
+        for label, mapping in (("non-contiguous integers", ints), ("strings", strs)):
+            pred = mapping[y_pred.astype(np.int64)]
+            variants.append(
+                (f"classes encoded as {label} {mapping.tolist()}", mapping[y_true], pred)
+            )
+    return variants
+
+
+@prop(PROPERTIES, applies=_class_labels)
+def label_encoding_invariant(case: MetricCase) -> None:
+    """Encoding the classes differently (labels not starting at 0, strings) does not change
+    the value.
+
+    Code that indexes arrays by label (``np.bincount``, ``eye(k)[y]``) silently assumes
+    labels ``0..k-1``; real labels are often ``{-1, 1}`` or names.
+    """
+    value = case.value
+    for label, y_true, y_pred in _relabelled(case):
+        _same(case.call(y_true, y_pred, f"fn with {label}"), value, f"{label} change the value")
+
+
+@prop(PROPERTIES)
+def container_agnostic(case: MetricCase) -> None:
+    """Python lists, numpy arrays and pandas Series give the same value.
+
+    ``y_true == y_pred`` means something else on lists, and Series align on their index:
+    both give silently wrong numbers.
+    """
+    value = case.value
+    y_true, y_pred = case.ex.y_true, case.ex.y_pred
+    got = case.call(y_true.tolist(), y_pred.tolist(), "fn on lists")
+    _same(got, value, "lists give another value than arrays")
+    if y_pred.ndim == 1:
+        index = np.arange(len(y_true))[::-1] + 100  # a non-default index, as after a split
+        got = case.call(
+            pd.Series(y_true, index=index), pd.Series(y_pred, index=index), "fn on Series"
+        )
+        _same(got, value, "pandas Series give another value than arrays")
+
+
+@prop(PROPERTIES)
+def no_input_mutation(case: MetricCase) -> None:
+    """The metric leaves ``y_true``, ``y_pred`` and ``sample_weight`` unchanged.
+
+    An in-place sort or clip corrupts the predictions the caller evaluates next.
+    """
+    case.value  # noqa: B018 - computes on copies kept in case.inputs
+    y_true, y_pred = case.inputs
+    if not unchanged(case.ex.y_true, y_true) or not unchanged(case.ex.y_pred, y_pred):
+        raise Violation("fn modified y_true or y_pred in place")
+    if case.spec.takes_weight:
+        w = case.ex.sample_weight.copy()
+        case.weighted(w, "fn with sample_weight")
+        if not unchanged(case.ex.sample_weight, w):
+            raise Violation("fn modified sample_weight in place")
+
+
+@prop(PROPERTIES)
+def deterministic(case: MetricCase) -> None:
+    """The same inputs give the same value twice.
+
+    Random tie-breaking or state kept between calls makes model comparisons noisy.
+    """
+    value = case.value
+    again = case.call(case.ex.y_true.copy(), case.ex.y_pred.copy(), "fn called again")
+    _same(again, value, "a second call gives another value")
+
+
+def _edge_cases(case: MetricCase) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    y_true, y_pred = case.ex.y_true, case.ex.y_pred
+    single = np.full_like(y_true, y_true[0])
+    label = "a single class in y_true" if case.spec.classes else "a constant y_true"
+    edges = [(label, single, y_pred.copy())]
+    edges.append((f"{label}, predicted perfectly", single.copy(), case.perfect(single)))
+    edges.append(("a single row", y_true[:1].copy(), y_pred[:1].copy()))
+    return edges
+
+
+@prop(PROPERTIES)
+def finite_on_edge_cases(case: MetricCase) -> None:
+    """On degenerate input (one class, a constant target, a single row) the metric returns
+    a finite number, raises a clear ``ValueError``, or returns NaN *with a warning* that
+    says the value is undefined.
+
+    A silent 0/0 NaN poisons averages over cross-validation folds and makes every
+    comparison with it false.
+    """
+    for label, y_true, y_pred in _edge_cases(case):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = case.spec.fn(y_true, y_pred)
+            except ValueError:
+                continue
+            except Exception as exc:
+                raise Violation(f"on {label}, fn raised {type(exc).__name__}: {exc}") from exc
+        value = _as_number(out, "fn")
+        explained = [w for w in caught if not issubclass(w.category, RuntimeWarning)]
+        if not math.isfinite(value) and not explained:
+            raise Violation(f"on {label}, fn returned {value} with no warning saying why")
+
+
+@prop(PROPERTIES, applies=_has_reference)
+def matches_reference(case: MetricCase) -> None:
+    """The value agrees with the trusted ``reference`` implementation, on ordinary and
+    degenerate inputs, weighted and not.
+
+    The most direct check there is: a re-implementation (for speed, for another framework)
+    must give the reference's numbers.
+    """
+    ref = case.spec.reference
+    assert ref is not None
+    inputs = [("the drawn input", case.ex.y_true, case.ex.y_pred)]
+    inputs += [(label, t, p) for label, t, p in _edge_cases(case)]
+    for label, y_true, y_pred in inputs:
+        try:
+            want = _as_number(ref(y_true.copy(), y_pred.copy()), "reference")
+        except ValueError:
+            continue
+        got = case.call(y_true.copy(), y_pred.copy(), "fn")
+        _same(got, want, f"on {label}, fn differs from the reference", rtol=1e-5)
+    if case.spec.takes_weight and _accepts_weight(ref):
+        w = case.ex.sample_weight
+        want = _as_number(ref(case.ex.y_true, case.ex.y_pred, sample_weight=w), "reference")
+        _same(
+            case.weighted(w.copy(), "fn"),
+            want,
+            "weighted, fn differs from the reference",
+            rtol=1e-5,
+        )
+
+
+@prop(PROPERTIES, max_checks=3)
+def stable_for_large_inputs(case: MetricCase) -> None:
+    """On 100,000+ rows, narrow dtypes (int8 labels, float32 values) give the value the same
+    data gives in int64/float64.
+
+    Counting in the input's dtype overflows (an int8 confusion matrix wraps at 127), and
+    float32 running sums drift; both appear only at production sizes.
+    """
+    case.value  # noqa: B018 - the drawn input must be accepted first
+    reps = -(-LARGE_ROWS // len(case.ex.y_true))
+    y_true, y_pred = (
+        np.tile(case.ex.y_true, reps),
+        np.tile(case.ex.y_pred, (reps,) + (1,) * (case.ex.y_pred.ndim - 1)),
+    )
+    wide = case.call(
+        y_true.astype(_wide(y_true)), y_pred.astype(_wide(y_pred)), "fn on wide dtypes"
+    )
+    narrow_t, narrow_p = y_true.astype(_narrow(y_true)), y_pred.astype(_narrow(y_pred))
+    narrow = case.call(narrow_t, narrow_p, f"fn on {narrow_t.dtype}/{narrow_p.dtype} input")
+    rtol = 1e-4 if "float32" in (narrow_t.dtype.name, narrow_p.dtype.name) else RTOL
+    _same(
+        narrow, wide, f"{len(y_true)} rows as {narrow_t.dtype}/{narrow_p.dtype} differ", rtol=rtol
+    )
+
+
+def _wide(a: np.ndarray) -> Any:
+    return np.float64 if a.dtype.kind == "f" else np.int64
+
+
+def _narrow(a: np.ndarray) -> Any:
+    return np.float32 if a.dtype.kind == "f" else np.int8
+
+
+# --- the front door ----------------------------------------------------------------------
+
+
+def property_names() -> list[str]:
+    return [p.name for p in PROPERTIES]
+
+
+def _accepts_weight(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "sample_weight" in params
+
+
+def _validate(
+    fn: Any, task: Any, y_pred: Any, bounds: Any, best: Any, reference: Any, flags: dict[str, Any]
+) -> tuple[float | None, float | None] | None:
+    if not callable(fn):
+        raise UsageError(f"fn={fn!r:.60}: must be callable as fn(y_true, y_pred)")
+    if task not in TASKS:
+        raise UsageError(f"task={task!r}: must be one of {list(TASKS)}")
+    if y_pred not in mst.PREDICTION_KINDS:
+        raise UsageError(f"y_pred={y_pred!r}: must be one of {list(mst.PREDICTION_KINDS)}")
+    if task == "regression" and y_pred != "labels":
+        raise UsageError(
+            f"y_pred={y_pred!r}: regression predictions are values; leave the default"
+        )
+    if task == "multiclass" and y_pred == "scores":
+        raise UsageError("y_pred='scores': one score per row is binary only; use 'proba'")
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise UsageError(f"{name}={value!r}: must be True or False")
+    if reference is not None and not callable(reference):
+        raise UsageError(f"reference={reference!r:.60}: must be callable or None")
+    if bounds is None:
+        return None
+    if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        raise UsageError(f"bounds={bounds!r}: must be a pair (lo, hi); either may be None")
+    lo, hi = bounds
+    if lo is not None and hi is not None and lo > hi:
+        raise UsageError(f"bounds={tuple(bounds)!r}: lower bound above upper bound")
+    if best is not None and ((lo is not None and best < lo) or (hi is not None and best > hi)):
+        raise UsageError(f"best={best!r}: outside bounds={tuple(bounds)!r}")
+    return (lo, hi)
+
+
+def _strategy(spec: MetricSpec) -> st.SearchStrategy[MetricExample]:
+    @st.composite
+    def example(draw: st.DrawFn) -> MetricExample:
+        k = draw(mst._n_classes(spec.task)) if spec.classes else 0
+        n = draw(st.integers(max(2, k), 30))
+        if not spec.classes:
+            y_true, y_pred = draw(mst.regression_values(n)), draw(mst.regression_values(n))
+        else:
+            y_true = draw(mst.labels(n, k))
+            if spec.y_pred == "labels":
+                y_pred = draw(mst.labels(n, k, every_class=False, dtypes=(y_true.dtype.name,)))
+            elif spec.y_pred == "scores":
+                y_pred = draw(mst.binary_scores(n))
+            else:
+                y_pred = draw(mst.probabilities(n, k))
+        return MetricExample(y_true, y_pred, draw(mst.sample_weights(n)), k)
+
+    return example()
+
+
+def check_metric(
+    fn: Callable[..., Any],
+    *,
+    task: str,
+    y_pred: str = "labels",
+    bounds: tuple[float | None, float | None] | None = None,
+    best: float | None = None,
+    greater_is_better: bool = True,
+    symmetric: bool = False,
+    reference: Callable[..., Any] | None = None,
+    max_examples: int = 100,
+    seed: int | None = None,
+    skip: tuple[str, ...] | list[str] = (),
+    raise_on_failure: bool = True,
+    only: tuple[str, ...] | list[str] | None = None,
+) -> Report:
+    """Property-test a metric ``fn(y_true, y_pred[, sample_weight=None]) -> float``.
+
+    ``task`` is ``binary``, ``multiclass`` or ``regression``; ``y_pred`` says what the
+    predictions are (``labels``, binary ``scores``, ``proba`` rows). ``sample_weight``
+    support is read from the signature.
+
+    >>> from sklearn.metrics import accuracy_score
+    >>> check_metric(accuracy_score, task="binary", bounds=(0, 1), symmetric=True,
+    ...              max_examples=5).passed
+    True
+    """
+    __tracebackhide__ = True
+    flags = {"greater_is_better": greater_is_better, "symmetric": symmetric}
+    bounds = _validate(fn, task, y_pred, bounds, best, reference, flags)
+    validate_common(max_examples=max_examples, seed=seed, skip=skip, names=property_names())
+    if only is not None:
+        validate_common(max_examples=1, seed=None, skip=only, names=property_names())
+    spec = MetricSpec(
+        fn,
+        task,
+        y_pred,
+        bounds,
+        best,
+        greater_is_better,
+        symmetric,
+        reference,
+        _accepts_weight(fn),
+    )
+    name = getattr(fn, "__qualname__", repr(fn))
+    report = run_properties(
+        name,
+        PROPERTIES,
+        spec,
+        _strategy(spec),
+        MetricCase,
+        max_examples=max_examples,
+        seed=seed,
+        skip=skip,
+        only=only,
+    )
+    raise_if_every_input_refused(report, "fn", fn, f"task={task!r}, y_pred={y_pred!r}")
+    if raise_on_failure:
+        report.raise_if_failed()
+    return report

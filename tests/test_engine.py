@@ -1,0 +1,112 @@
+"""The engine's contract: derandomized verdicts, profiles, argument checks, messages."""
+
+from __future__ import annotations
+
+import hypothesis
+import numpy as np
+import pytest
+from sklearn.preprocessing import StandardScaler
+
+import mltest
+from mltest.properties.transformer import property_names
+
+from .properties import buggy_transformers as bug
+
+
+def test_default_runs_are_derandomized():
+    first = mltest.check_transformer(bug.NaiveScaler(), raise_on_failure=False, max_examples=20)
+    second = mltest.check_transformer(bug.NaiveScaler(), raise_on_failure=False, max_examples=20)
+    assert first.to_dict() == second.to_dict()
+
+
+def test_another_seed_gives_the_same_verdicts_on_clear_bugs():
+    report = mltest.check_transformer(
+        bug.NaiveScaler(), raise_on_failure=False, max_examples=20, seed=12345
+    )
+    assert "finite_output" in report.failed
+
+
+def test_check_failure_is_an_assertion_error_with_the_report():
+    with pytest.raises(AssertionError) as info:
+        mltest.check_transformer(bug.CentresInPlace(), only=["no_input_mutation"])
+    assert isinstance(info.value, mltest.CheckFailure)
+    assert info.value.report.failed == ["no_input_mutation"]
+    assert "modified X in place" in str(info.value)
+
+
+def test_a_loaded_hypothesis_profile_is_respected():
+    hypothesis.settings.register_profile("mltest-tiny", max_examples=3)
+    previous = hypothesis.settings.default
+    hypothesis.settings.load_profile("mltest-tiny")
+    try:
+        report = mltest.check_transformer(StandardScaler(), only=["fit_returns_self"])
+    finally:
+        hypothesis.settings.load_profile("default")
+        assert hypothesis.settings.default.max_examples == previous.max_examples
+    assert report["fit_returns_self"].examples <= 3
+
+
+def test_flaky_object_is_reported_not_crashed():
+    report = mltest.check_transformer(
+        bug.NoisyTransform(), only=["transform_deterministic"], raise_on_failure=False
+    )
+    assert report.failed == ["transform_deterministic"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        pytest.param({"estimator": StandardScaler}, "pass an instance", id="class"),
+        pytest.param({"estimator": object()}, "has no fit", id="no-fit"),
+        pytest.param({"target": "ranking"}, "target='ranking'", id="target"),
+        pytest.param({"max_examples": 0}, "max_examples=0", id="max-examples"),
+        pytest.param({"max_examples": True}, "max_examples=True", id="max-examples-bool"),
+        pytest.param({"seed": "1"}, "seed='1'", id="seed"),
+        pytest.param({"skip": "finite_output"}, "not a string", id="skip-string"),
+        pytest.param({"skip": ["finite"]}, "unknown property names", id="skip-unknown"),
+        pytest.param({"data": [[1.0]]}, "data=", id="data"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(kwargs, match):
+    kwargs = {"estimator": StandardScaler(), **kwargs}
+    with pytest.raises(mltest.UsageError, match=match):
+        mltest.check_transformer(**kwargs)
+
+
+def test_usage_error_for_estimator_taking_no_2d_input():
+    from sklearn.preprocessing import LabelEncoder
+
+    with pytest.raises(mltest.UsageError, match="does not take 2-D arrays"):
+        mltest.check_transformer(LabelEncoder())
+
+
+def test_exception_in_user_code_is_a_failure_not_an_internal_error():
+    class Crashes(bug.GoodScaler):
+        def transform(self, X):
+            raise ZeroDivisionError("boom")
+
+    report = mltest.check_transformer(Crashes(), raise_on_failure=False, max_examples=5)
+    result = report["finite_output"]
+    assert result.status == "failed"
+    assert "ZeroDivisionError: boom" in result.message
+
+
+def test_results_follow_the_property_order():
+    report = mltest.check_transformer(StandardScaler(), max_examples=3)
+    assert [r.name for r in report.results] == property_names()
+    assert report.summary().startswith("StandardScaler(): 17 passed")
+
+
+def test_strategy_data_is_used():
+    from hypothesis import strategies as st
+
+    seen = []
+
+    class Records(bug.GoodScaler):
+        def fit(self, X, y=None):
+            seen.append(np.asarray(X).shape)
+            return super().fit(X, y)
+
+    fixed = st.just(np.arange(12.0).reshape(4, 3))
+    mltest.check_transformer(Records(), data=fixed, max_examples=2, only=["fit_returns_self"])
+    assert set(seen) == {(4, 3)}

@@ -1,0 +1,137 @@
+"""``pytest --mltest`` end to end, in a scratch project (pytester)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from mltest.properties.transformer import property_names
+
+GOOD = textwrap.dedent(
+    """
+    import numpy as np
+    from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+    from sklearn.utils.validation import check_is_fitted, validate_data
+
+    import mltest
+
+
+    @mltest.transformer(max_examples=10)
+    class Centre(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            X = validate_data(self, X, dtype=np.float64)
+            self.mean_ = X.mean(axis=0)
+            return self
+
+        def transform(self, X):
+            check_is_fitted(self)
+            return validate_data(self, X, dtype=np.float64, reset=False) - self.mean_
+    """
+)
+
+BROKEN = textwrap.dedent(
+    """
+    import numpy as np
+    from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+
+    import mltest
+
+
+    @mltest.transformer(max_examples=20)
+    class Naive(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            X = np.asarray(X, dtype=float)
+            self.n_features_in_ = X.shape[1]
+            self.mean_, self.std_ = X.mean(0), X.std(0)
+            return self
+
+        def transform(self, X):
+            from sklearn.exceptions import NotFittedError
+            if not hasattr(self, "mean_"):
+                raise NotFittedError("unfitted")
+            X = np.asarray(X, dtype=float)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError("width")
+            return (X - self.mean_) / self.std_
+    """
+)
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makepyfile(features=GOOD, broken=BROKEN)
+    return pytester
+
+
+def test_without_flag_nothing_is_collected(project):
+    result = project.runpytest_subprocess("--co", "-q", "features.py")
+    assert "Centre" not in result.stdout.str()
+
+
+def test_one_item_per_object_and_property(project):
+    result = project.runpytest_subprocess("--mltest", "--co", "-q", "features.py")
+    result.stdout.fnmatch_lines(
+        [f"features.py::Centre::{name}" for name in ("fit_returns_self", "no_input_mutation")]
+    )
+    assert result.stdout.str().count("features.py::Centre::") == len(property_names())
+
+
+def test_good_transformer_passes(project):
+    result = project.runpytest_subprocess("--mltest", "features.py")
+    result.assert_outcomes(passed=16, skipped=1)  # no inverse_transform
+
+
+def test_failure_names_property_and_minimal_counterexample(project):
+    result = project.runpytest_subprocess("--mltest", "broken.py", "-k", "finite_output")
+    result.assert_outcomes(failed=1, deselected=len(property_names()) - 1)
+    result.stdout.fnmatch_lines(
+        ["*finite_output: * non-finite output values*", "*minimal counterexample: X=array*"]
+    )
+    assert "engine.py" not in result.stdout.str()  # no traceback from mltest internals
+
+
+def test_junit_xml_has_every_item(project):
+    project.runpytest_subprocess("--mltest", "broken.py", "--junitxml=out.xml")
+    xml = (project.path / "out.xml").read_text()
+    assert xml.count("<testcase") == len(property_names())
+    assert 'name="finite_output"' in xml
+
+
+def test_last_failed_reruns_only_failures(project):
+    first = project.runpytest_subprocess("--mltest", "broken.py")
+    failed = first.parseoutcomes()["failed"]
+    again = project.runpytest_subprocess("--mltest", "broken.py", "--lf")
+    again.assert_outcomes(failed=failed, deselected=len(property_names()) - failed)
+
+
+def test_xdist_gives_the_same_verdicts(project):
+    serial = project.runpytest_subprocess("--mltest", "features.py", "broken.py").parseoutcomes()
+    parallel = project.runpytest_subprocess("--mltest", "-n", "2", "features.py", "broken.py")
+    assert parallel.parseoutcomes() == serial
+
+
+def test_class_that_cannot_be_built_is_a_usage_error(pytester):
+    pytester.makepyfile(
+        needs_args=textwrap.dedent(
+            """
+            import mltest
+            from sklearn.preprocessing import StandardScaler
+
+            @mltest.transformer()
+            class Needs(StandardScaler):
+                def __init__(self, factor):
+                    self.factor = factor
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("--mltest", "needs_args.py", "-k", "fit_returns_self")
+    result.assert_outcomes(failed=1, deselected=len(property_names()) - 1)
+    result.stdout.fnmatch_lines(["*UsageError: @mltest.transformer on Needs*no arguments*"])
+
+
+def test_decorator_with_unknown_option_fails_at_import(pytester):
+    pytester.makepyfile(bad="import mltest\n@mltest.transformer(max_exampels=3)\nclass A: pass\n")
+    result = pytester.runpytest_subprocess("--mltest", "bad.py")
+    result.stdout.fnmatch_lines(["*UsageError*max_exampels*"])
+    assert result.ret != 0
