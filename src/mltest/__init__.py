@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from mltest import strategies as strategies
     from mltest.errors import CheckFailure as CheckFailure
     from mltest.errors import UsageError as UsageError
+    from mltest.properties.metric import check_metric as check_metric
     from mltest.properties.transformer import check_transformer as check_transformer
+    from mltest.registry import metric as metric
     from mltest.registry import transformer as transformer
     from mltest.report import PropertyResult as PropertyResult
     from mltest.report import Report as Report
@@ -23,7 +25,9 @@ _EXPORTS = {
     "UsageError": "mltest.errors",
     "PropertyResult": "mltest.report",
     "Report": "mltest.report",
+    "check_metric": "mltest.properties.metric",
     "check_transformer": "mltest.properties.transformer",
+    "metric": "mltest.registry",
     "transformer": "mltest.registry",
 }
 _SUBMODULES = ("strategies",)

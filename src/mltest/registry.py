@@ -30,6 +30,7 @@ class CheckKind:
 
 KINDS: dict[str, CheckKind] = {
     "transformer": CheckKind("mltest.properties.transformer", "check_transformer", True),
+    "metric": CheckKind("mltest.properties.metric", "check_metric", False),
 }
 
 
@@ -108,3 +109,13 @@ def transformer(**options: Any) -> Callable[[T], T]:
     ``max_examples=``, ``seed=``, ``skip=``). The class is instantiated with no arguments.
     """
     return _decorator("transformer", options)
+
+
+def metric(**options: Any) -> Callable[[T], T]:
+    """Register a metric function for ``pytest --mltest``; returns it unchanged.
+
+    ``options`` are ``check_metric``'s keyword arguments; ``task=`` is required.
+    """
+    if "task" not in options:
+        raise UsageError("@mltest.metric(...): task= is required")
+    return _decorator("metric", options)

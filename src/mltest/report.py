@@ -26,13 +26,15 @@ class PropertyResult:
     counterexample: Any = None
     notes: list[str] = dataclasses.field(default_factory=list)
     examples: int = 0
+    shrunk: bool = True  # False when a flaky failure could not be replayed and shrunk
     cause: BaseException | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def describe(self) -> str:
         """One block of text for a failure message."""
         lines = [f"{self.name}: {self.message}"]
         if self.counterexample is not None:
-            lines.append(f"  minimal counterexample: {_short_repr(self.counterexample)}")
+            label = "minimal counterexample" if self.shrunk else "counterexample (not shrunk)"
+            lines.append(f"  {label}: {_short_repr(self.counterexample)}")
         lines.extend(f"  {line}" for note in self.notes for line in note.splitlines())
         return "\n".join(lines)
 
@@ -44,6 +46,7 @@ class PropertyResult:
             "counterexample": to_jsonable(self.counterexample),
             "notes": list(self.notes),
             "examples": self.examples,
+            "shrunk": self.shrunk,
         }
 
 

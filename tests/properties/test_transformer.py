@@ -48,7 +48,7 @@ def test_buggy_transformer_fails_the_property(prop, cls):
         mltest.check_transformer(cls(), only=[prop], max_examples=30)
     message = str(info.value)
     assert f"{prop}: " in message
-    assert "minimal counterexample" in message or "did not repeat" in message
+    assert "counterexample" in message
     assert info.value.report.failed == [prop]
 
 

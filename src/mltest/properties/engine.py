@@ -115,6 +115,7 @@ class _Tally:
     examples: int = 0
     last_skip: str = ""
     failure: BaseException | None = None
+    failing_example: Any = None
 
 
 def run_properties(
@@ -151,7 +152,7 @@ def run_properties(
     fixed_seed = 0 if seed is None else seed
 
     def shared(example: Any) -> None:
-        case = make_case(spec, example)
+        case = _make(make_case, spec, example, rejected)
         for p in pending:
             tally = tallies[p.name]
             if tally.failure is not None or tally.examples == p.max_checks:
@@ -160,7 +161,7 @@ def run_properties(
             if isinstance(outcome, NotApplicable):
                 tally.last_skip = str(outcome)
             elif outcome is not None:
-                tally.failure = outcome
+                tally.failure, tally.failing_example = outcome, example
             else:
                 tally.examples += 1
 
@@ -175,6 +176,17 @@ def run_properties(
     report.results.sort(key=lambda r: order.index(r.name))
     report.cause = next((r.cause for r in report.results if r.cause is not None), None)
     return report
+
+
+def _make(
+    make_case: Callable[[Any, Any], Any], spec: Any, example: Any, rejected: list[BaseException]
+) -> Any:
+    """Build the case; a case may refuse its example while being built."""
+    try:
+        return make_case(spec, example)
+    except Rejected as exc:
+        rejected.append(exc)
+        hypothesis.reject()
 
 
 def _apply(p: Property, case: Any, rejected: list[BaseException]) -> BaseException | None:
@@ -216,7 +228,7 @@ def _verdict(
     seed: int,
 ) -> PropertyResult:
     if tally.failure is not None:
-        return _shrink(p, tally.failure, strategy, spec, make_case, conf, seed)
+        return _shrink(p, tally, strategy, spec, make_case, conf, seed)
     if error is not None and tally.examples == 0:
         why = f"; the last refusal: {rejected[-1]}" if rejected else ""
         return PropertyResult(
@@ -255,7 +267,7 @@ def _bounded_shrinking(seconds: float) -> Any:
 
 def _shrink(
     p: Property,
-    first: BaseException,
+    tally: _Tally,
     strategy: st.SearchStrategy[Any],
     spec: Any,
     make_case: Callable[[Any, Any], Any],
@@ -264,9 +276,11 @@ def _shrink(
 ) -> PropertyResult:
     """Re-run one failed property alone so hypothesis shrinks its counterexample."""
     last: list[Any] = []
+    first, first_example = tally.failure, tally.failing_example
+    assert first is not None
 
     def alone(example: Any) -> None:
-        outcome = _apply(p, make_case(spec, example), [])
+        outcome = _apply(p, _make(make_case, spec, example, []), [])
         if outcome is not None and not isinstance(outcome, NotApplicable):
             last[:] = [example]
             raise outcome
@@ -277,15 +291,23 @@ def _shrink(
         with _bounded_shrinking(SHRINK_SECONDS):
             hypothesis.seed(seed)(conf(hypothesis.given(strategy)(alone)))()
     except errors.Flaky as exc:
-        return _failed(p, first, None, [f"the failure did not repeat when replayed: {exc}"])
+        return _failed(p, first, first_example, [_NOT_SHRUNK, str(exc)], shrunk=False)
     except (errors.Unsatisfiable, errors.FailedHealthCheck):
         pass
     except BaseException as exc:  # the shrunk failure itself
         return _failed(p, exc, last[0] if last else None, list(getattr(exc, "__notes__", [])))
-    return _failed(p, first, None, ["the failure did not repeat when replayed (flaky object?)"])
+    return _failed(p, first, first_example, [_NOT_SHRUNK], shrunk=False)
 
 
-def _failed(p: Property, exc: BaseException, example: Any, notes: list[str]) -> PropertyResult:
+_NOT_SHRUNK = (
+    "the failure did not repeat when replayed, so the counterexample is the input it first "
+    "failed on, not shrunk: the object under test is not deterministic"
+)
+
+
+def _failed(
+    p: Property, exc: BaseException, example: Any, notes: list[str], *, shrunk: bool = True
+) -> PropertyResult:
     status: Status
     if isinstance(exc, Violation):
         status, message = "failed", str(exc)
@@ -294,7 +316,7 @@ def _failed(p: Property, exc: BaseException, example: Any, notes: list[str]) -> 
         message = "mltest could not run this property:\n" + "".join(
             traceback.format_exception(exc)
         )
-    return PropertyResult(p.name, status, message, example, notes, cause=exc)
+    return PropertyResult(p.name, status, message, example, notes, shrunk=shrunk, cause=exc)
 
 
 def call_user(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
