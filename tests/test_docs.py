@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mltest.properties.transformer import PROPERTIES
+import pytest
+
+from mltest.properties import metric, transformer
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+SETS = {"transformer.md": transformer.PROPERTIES, "metric.md": metric.PROPERTIES}
+try:
+    from mltest.properties import loss
+
+    SETS["loss.md"] = loss.PROPERTIES
+except ImportError:  # torch is optional
+    pass
 
 
-def test_every_transformer_property_is_documented_with_its_docstring():
-    text = (DOCS / "transformer.md").read_text()
-    for p in PROPERTIES:
+@pytest.mark.parametrize("page", sorted(SETS))
+def test_every_property_is_documented_with_its_docstring(page):
+    text = (DOCS / page).read_text()
+    for p in SETS[page]:
         assert f"## `{p.name}`" in text
-        assert p.doc.splitlines()[0] in text, f"docs/transformer.md is stale for {p.name}"
+        assert p.doc.splitlines()[0] in text, f"docs/{page} is stale for {p.name}"
 
 
-def test_every_property_has_a_docstring_saying_what_and_why():
-    for p in PROPERTIES:
+@pytest.mark.parametrize("page", sorted(SETS))
+def test_every_property_has_a_docstring_saying_what_and_why(page):
+    for p in SETS[page]:
         paragraphs = [part for part in p.doc.split("\n\n") if part.strip()]
         assert len(paragraphs) >= 2, p.name
 

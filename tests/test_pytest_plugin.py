@@ -135,3 +135,33 @@ def test_decorator_with_unknown_option_fails_at_import(pytester):
     result = pytester.runpytest_subprocess("--mltest", "bad.py")
     result.stdout.fnmatch_lines(["*UsageError*max_exampels*"])
     assert result.ret != 0
+
+
+def test_metric_and_loss_items(pytester):
+    pytester.makepyfile(
+        scoring=textwrap.dedent(
+            """
+            import numpy as np
+            import torch
+            import mltest
+
+
+            @mltest.metric(task="binary", bounds=(0, 1), symmetric=True, max_examples=10)
+            def balanced_f1(y_true, y_pred):
+                return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+            @mltest.loss(task="regression", max_examples=5)
+            def mse(input, target):
+                return ((input - target) ** 2).mean()
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("--mltest", "scoring.py", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "*scoring.py::balanced_f1::symmetric PASSED*",
+            "*scoring.py::mse::gradient_matches_finite_differences PASSED*",
+        ]
+    )
+    assert result.ret == 0

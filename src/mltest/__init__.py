@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from mltest import strategies as strategies
     from mltest.errors import CheckFailure as CheckFailure
     from mltest.errors import UsageError as UsageError
+    from mltest.properties.loss import check_loss as check_loss
     from mltest.properties.metric import check_metric as check_metric
     from mltest.properties.transformer import check_transformer as check_transformer
+    from mltest.registry import loss as loss
     from mltest.registry import metric as metric
     from mltest.registry import transformer as transformer
     from mltest.report import PropertyResult as PropertyResult
@@ -25,8 +27,10 @@ _EXPORTS = {
     "UsageError": "mltest.errors",
     "PropertyResult": "mltest.report",
     "Report": "mltest.report",
+    "check_loss": "mltest.properties.loss",
     "check_metric": "mltest.properties.metric",
     "check_transformer": "mltest.properties.transformer",
+    "loss": "mltest.registry",
     "metric": "mltest.registry",
     "transformer": "mltest.registry",
 }

@@ -31,6 +31,7 @@ class CheckKind:
 KINDS: dict[str, CheckKind] = {
     "transformer": CheckKind("mltest.properties.transformer", "check_transformer", True),
     "metric": CheckKind("mltest.properties.metric", "check_metric", False),
+    "loss": CheckKind("mltest.properties.loss", "check_loss", True),
 }
 
 
@@ -119,3 +120,14 @@ def metric(**options: Any) -> Callable[[T], T]:
     if "task" not in options:
         raise UsageError("@mltest.metric(...): task= is required")
     return _decorator("metric", options)
+
+
+def loss(**options: Any) -> Callable[[T], T]:
+    """Register a PyTorch loss (a function, or an ``nn.Module`` class instantiated with no
+    arguments) for ``pytest --mltest``; returns it unchanged.
+
+    ``options`` are ``check_loss``'s keyword arguments; ``task=`` is required.
+    """
+    if "task" not in options:
+        raise UsageError("@mltest.loss(...): task= is required")
+    return _decorator("loss", options)

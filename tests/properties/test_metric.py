@@ -102,5 +102,5 @@ def test_metric_raising_on_every_input_is_a_usage_error():
     def needs_proba(y_true, y_pred):
         raise ValueError("y_pred must be probabilities")
 
-    with pytest.raises(mltest.UsageError, match="fn=.*needs_proba.*every generated input"):
+    with pytest.raises(mltest.UsageError, match=r"fn=.*needs_proba.*every generated input"):
         check_metric(needs_proba, task="binary", max_examples=5)

@@ -1,0 +1,148 @@
+"""Each loss property: a realistic buggy loss fails it (named in the message); torch.nn
+losses pass every applicable property."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+import mltest  # noqa: E402
+from mltest.properties.loss import check_loss, property_names  # noqa: E402
+
+from . import buggy_losses as bug  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+BUGS = [
+    ("output_shape_matches_reduction", bug.mse_forgets_reduction, {"task": "regression"}),
+    ("nonnegative", bug.hinge_without_clamp, {"task": "binary"}),
+    ("minimal_at_perfect_prediction", bug.cross_entropy_sign_error, {"task": "multiclass"}),
+    ("finite_at_extreme_inputs", bug.naive_bce, {"task": "binary"}),
+    ("gradient_matches_finite_differences", bug.mse_backward_off_by_two, {"task": "regression"}),
+    ("gradient_reaches_input", bug.mse_through_numpy, {"task": "regression"}),
+    ("reduction_consistent", bug.cross_entropy_over_configured_batch, {"task": "multiclass"}),
+    ("batch_order_invariant", bug.sorted_prediction_mse, {"task": "regression"}),
+    ("float32_agrees_with_float64", bug.expanded_mse, {"task": "regression"}),
+    ("no_input_mutation", bug.mse_clamping_in_place, {"task": "regression"}),
+    ("deterministic", bug.mse_with_dropout, {"task": "regression"}),
+    (
+        "matches_reference",
+        bug.huber_wrong_delta,
+        {"task": "regression", "reference": F.huber_loss},
+    ),
+    ("descent_step_lowers_loss", bug.mse_backward_wrong_sign, {"task": "regression"}),
+]
+
+
+def test_every_property_has_a_bug_that_fails_it():
+    assert {name for name, *_ in BUGS} == set(property_names())
+
+
+@pytest.mark.parametrize(("prop", "fn", "kwargs"), BUGS, ids=[b[0] for b in BUGS])
+def test_buggy_loss_fails_the_property(prop, fn, kwargs):
+    with pytest.raises(mltest.CheckFailure) as info:
+        check_loss(fn, only=[prop], **kwargs)
+    assert f"{prop}: " in str(info.value)
+    assert info.value.report.failed == [prop]
+
+
+def test_off_by_two_backward_fails_only_the_gradient_check_among_gradient_properties():
+    report = check_loss(bug.mse_backward_off_by_two, task="regression", raise_on_failure=False)
+    assert "gradient_matches_finite_differences" in report.failed
+    assert report["descent_step_lowers_loss"].status == "passed"
+
+
+def test_naive_bce_counterexample_is_shrunk():
+    with pytest.raises(mltest.CheckFailure) as info:
+        check_loss(bug.naive_bce, task="binary", only=["finite_at_extreme_inputs"])
+    example = info.value.report["finite_at_extreme_inputs"].counterexample
+    assert example.input.shape == (1,)
+    assert "Failing test case" in str(info.value)
+
+
+def _kl(input, target):
+    rows = len(input)
+    log_q = F.log_softmax(input.reshape(rows, -1), dim=1)
+    p = F.softmax(target.reshape(rows, -1), dim=1)
+    return F.kl_div(log_q, p, reduction="batchmean")
+
+
+def _poisson(input, target):
+    # maps a regression pair into the Poisson domain: log-rates in [-10, 10], counts >= 0
+    return F.poisson_nll_loss(input / 10, target.abs())
+
+
+def _nll_log_softmax(input, target):
+    return F.nll_loss(F.log_softmax(input, dim=1), target)
+
+
+TRUSTED = [
+    ("mse", F.mse_loss, {"task": "regression"}),
+    ("mse-sum", nn.MSELoss(reduction="sum"), {"task": "regression", "reduction": "sum"}),
+    ("l1", F.l1_loss, {"task": "regression"}),
+    ("l1-none", nn.L1Loss(reduction="none"), {"task": "regression", "reduction": "none"}),
+    ("smooth_l1", F.smooth_l1_loss, {"task": "regression"}),
+    ("huber", nn.HuberLoss(), {"task": "regression", "reference": F.huber_loss}),
+    ("bce_with_logits", F.binary_cross_entropy_with_logits, {"task": "binary"}),
+    (
+        "bce_with_logits-none",
+        nn.BCEWithLogitsLoss(reduction="none"),
+        {"task": "binary", "reduction": "none"},
+    ),
+    ("cross_entropy", F.cross_entropy, {"task": "multiclass"}),
+    (
+        "cross_entropy-sum",
+        nn.CrossEntropyLoss(reduction="sum"),
+        {"task": "multiclass", "reduction": "sum"},
+    ),
+    ("nll_log_softmax", _nll_log_softmax, {"task": "multiclass", "reference": F.cross_entropy}),
+    ("kl_div", _kl, {"task": "regression"}),
+    # The Poisson NLL takes log-rates (log_input=True): its minimum is at input = log(target),
+    # not at input = target, exp(x) - t x can be negative, and exp() of the 1e2..1e4
+    # log-rates of the extreme-input check overflows by definition. All three declared.
+    (
+        "poisson_nll",
+        _poisson,
+        {
+            "task": "regression",
+            "nonnegative": False,
+            "skip": (
+                "minimal_at_perfect_prediction",
+                "finite_at_extreme_inputs",
+            ),
+        },
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fn", "kwargs"), [t[1:] for t in TRUSTED], ids=[t[0] for t in TRUSTED])
+def test_torch_losses_pass_every_applicable_property(fn, kwargs):
+    report = check_loss(fn, raise_on_failure=False, **kwargs)
+    assert report.passed, report.failure_message()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        pytest.param({"fn": 1}, "fn=1", id="fn"),
+        pytest.param({"fn": nn.MSELoss}, "pass an instance", id="class"),
+        pytest.param({"task": "ranking"}, "task='ranking'", id="task"),
+        pytest.param({"reduction": "batchmean"}, "reduction='batchmean'", id="reduction"),
+        pytest.param({"nonnegative": 1}, "nonnegative=1", id="nonnegative"),
+        pytest.param({"reference": "mse"}, "reference=", id="reference"),
+        pytest.param({"skip": ["finite"]}, "unknown property", id="skip"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(kwargs, match):
+    kwargs = {"fn": F.mse_loss, "task": "regression", **kwargs}
+    with pytest.raises(mltest.UsageError, match=match):
+        check_loss(**kwargs)
+
+
+def test_loss_for_another_task_is_a_usage_error():
+    with pytest.raises(mltest.UsageError, match="every generated input"):
+        check_loss(F.nll_loss, task="regression", max_examples=5)
