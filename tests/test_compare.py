@@ -40,3 +40,44 @@ def test_dtype_aware_defaults():
 
 def test_object_arrays_compare_by_equality():
     assert array_difference(np.array(["a", "b"], dtype=object), np.array(["a", "c"])) is not None
+
+
+def test_deep_differences_name_paths_in_nested_outputs():
+    import pandas as pd
+
+    from mltest.compare import deep_differences
+
+    a = {"w": [np.zeros(3), {"b": 1.0}], "df": pd.DataFrame({"x": [1.0, 2.0]}), "s": "tag"}
+    b = {"w": [np.zeros(3), {"b": 2.0}], "df": pd.DataFrame({"x": [1.0, 2.5]}), "s": "other"}
+    paths = [d.path for d in deep_differences(a, b)]
+    assert paths == ["['w'][1]['b']", "['df']['x']", "['s']"]
+
+
+def test_fitted_estimators_and_trees_compare_by_learned_state():
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import RandomForestRegressor
+
+    from mltest.compare import deep_differences
+
+    X, y = load_diabetes(return_X_y=True)
+
+    def fit(seed):
+        return RandomForestRegressor(n_estimators=3, max_depth=3, random_state=seed).fit(X, y)
+
+    assert deep_differences(fit(0), fit(0)) == []
+    paths = [d.path for d in deep_differences(fit(0), fit(1))]
+    assert any(p.startswith(".estimators_[0].tree_.<state>") for p in paths)
+
+
+def test_torch_state_dicts_and_dtype_mismatch():
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    from mltest.compare import deep_differences
+
+    torch.manual_seed(0)
+    a = torch.nn.Linear(2, 2).state_dict()
+    torch.manual_seed(0)
+    b = torch.nn.Linear(2, 2).state_dict()
+    assert deep_differences(a, b) == []
+    assert "dtype" in str(deep_differences(np.zeros(2), np.zeros(2, dtype=np.float32))[0])

@@ -165,3 +165,34 @@ def test_metric_and_loss_items(pytester):
         ]
     )
     assert result.ret == 0
+
+
+def test_reproducible_item_and_device_fixture(pytester):
+    pytester.makepyfile(
+        training=textwrap.dedent(
+            """
+            import numpy as np
+            import mltest
+
+
+            @mltest.reproducible(seed=1)
+            def seeded():
+                return np.random.rand(3)
+
+
+            @mltest.reproducible()
+            def unseeded():
+                return np.random.default_rng().random(3)
+            """
+        ),
+        test_device="def test_device(mltest_device):\n    assert mltest_device == 'cpu'\n",
+    )
+    result = pytester.runpytest_subprocess("--mltest", "training.py", "test_device.py", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "*training.py::seeded::reproducible PASSED*",
+            "*training.py::unseeded::reproducible FAILED*",
+            "*test_device.py::test_device?cpu? PASSED*",
+            "*unseeded is not reproducible*",
+        ]
+    )

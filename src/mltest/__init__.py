@@ -10,19 +10,34 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mltest import perf as perf
     from mltest import strategies as strategies
     from mltest.errors import CheckFailure as CheckFailure
     from mltest.errors import UsageError as UsageError
+    from mltest.parity import assert_equivalent as assert_equivalent
+    from mltest.parity import assert_matches_float64 as assert_matches_float64
+    from mltest.parity import assert_parity as assert_parity
     from mltest.properties.loss import check_loss as check_loss
     from mltest.properties.metric import check_metric as check_metric
     from mltest.properties.transformer import check_transformer as check_transformer
     from mltest.registry import loss as loss
     from mltest.registry import metric as metric
+    from mltest.registry import reproducible as reproducible
     from mltest.registry import transformer as transformer
     from mltest.report import PropertyResult as PropertyResult
     from mltest.report import Report as Report
+    from mltest.repro import assert_reproducible as assert_reproducible
+    from mltest.repro import deterministic as deterministic
+    from mltest.repro import seed_everything as seed_everything
 
 _EXPORTS = {
+    "assert_equivalent": "mltest.parity",
+    "assert_matches_float64": "mltest.parity",
+    "assert_parity": "mltest.parity",
+    "assert_reproducible": "mltest.repro",
+    "deterministic": "mltest.repro",
+    "seed_everything": "mltest.repro",
+    "reproducible": "mltest.registry",
     "CheckFailure": "mltest.errors",
     "UsageError": "mltest.errors",
     "PropertyResult": "mltest.report",
@@ -34,7 +49,7 @@ _EXPORTS = {
     "metric": "mltest.registry",
     "transformer": "mltest.registry",
 }
-_SUBMODULES = ("strategies",)
+_SUBMODULES = ("strategies", "perf", "compare")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

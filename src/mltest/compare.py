@@ -125,3 +125,208 @@ def _object_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for index, (x, y) in enumerate(zip(a.ravel(), b.ravel(), strict=True)):
         out.flat[index] = bool(x == y) or (x != x and y != y)  # NaN agrees with NaN
     return out
+
+
+# --- deep comparison ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PathDifference:
+    """One place where two nested outputs differ: ``path`` like ``['weights'][2].bias``."""
+
+    path: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '<root>'}: {self.detail}"
+
+
+def _is_tensor(x: Any) -> bool:
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach")
+
+
+def _as_array(x: Any) -> np.ndarray | None:
+    """Numeric leaves as numpy arrays: arrays, tensors (any device), pandas, numbers."""
+    if isinstance(x, np.ndarray):
+        return x
+    if _is_tensor(x):
+        t = x.detach().cpu()
+        return t.float().numpy() if str(t.dtype) == "torch.bfloat16" else t.numpy()
+    if isinstance(x, (bool, int, float, complex, np.number, np.bool_)):
+        return np.asarray(x)
+    return None
+
+
+def _fitted_state(est: Any) -> dict[str, Any] | None:
+    """A fitted scikit-learn estimator's learned attributes (names ending in ``_``)."""
+    if not (hasattr(est, "get_params") and hasattr(est, "fit")):
+        return None
+    return {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def deep_differences(
+    actual: Any,
+    expected: Any,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    path: str = "",
+) -> list[PathDifference]:
+    """Every path at which ``actual`` and ``expected`` differ beyond tolerance.
+
+    Numbers, numpy arrays, torch tensors (moved to the CPU), pandas objects, and dicts,
+    lists, tuples, dataclasses, ``state_dict``s and fitted scikit-learn estimators of them.
+    Arrays are compared at array speed; other leaves by equality (deepdiff for objects).
+    """
+    a_arr, b_arr = _as_array(actual), _as_array(expected)
+    if (
+        a_arr is not None
+        and a_arr.dtype == object
+        and b_arr is not None
+        and a_arr.shape == b_arr.shape
+    ):
+        return [  # arrays of objects (an ensemble's estimators_): element by element
+            d
+            for index in np.ndindex(a_arr.shape)
+            for d in deep_differences(
+                a_arr[index], b_arr[index], rtol=rtol, atol=atol, path=f"{path}{list(index)}"
+            )
+        ]
+    if (
+        a_arr is not None
+        and a_arr.dtype.names
+        and b_arr is not None
+        and a_arr.dtype == b_arr.dtype
+    ):
+        return [  # structured arrays (a tree's nodes): field by field
+            d
+            for name in a_arr.dtype.names
+            for d in deep_differences(
+                a_arr[name], b_arr[name], rtol=rtol, atol=atol, path=f"{path}.{name}"
+            )
+        ]
+    if a_arr is not None and b_arr is not None:
+        if _is_tensor(actual) != _is_tensor(expected):
+            return [PathDifference(path, f"{type(actual).__name__} vs {type(expected).__name__}")]
+        if a_arr.dtype != b_arr.dtype and a_arr.ndim:
+            return [PathDifference(path, f"dtype {a_arr.dtype} vs {b_arr.dtype}")]
+        diff = array_difference(a_arr, b_arr, rtol=rtol, atol=atol)
+        return [] if diff is None else [PathDifference(path, str(diff))]
+    if type(actual) is not type(expected):
+        return [PathDifference(path, f"type {type(actual).__name__} vs {type(expected).__name__}")]
+    if hasattr(actual, "to_numpy") and hasattr(actual, "index"):  # pandas Series/DataFrame
+        return _pandas_differences(actual, expected, rtol, atol, path)
+    if isinstance(actual, dict):
+        return _mapping_differences(actual, expected, rtol, atol, path)
+    if isinstance(actual, (list, tuple)):
+        if len(actual) != len(expected):
+            return [PathDifference(path, f"length {len(actual)} vs {len(expected)}")]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(actual, expected, strict=True))
+            for d in deep_differences(x, y, rtol=rtol, atol=atol, path=f"{path}[{i}]")
+        ]
+    if dataclasses.is_dataclass(actual) and not isinstance(actual, type):
+        fields = [f.name for f in dataclasses.fields(actual)]
+        return _mapping_differences(
+            {f: getattr(actual, f) for f in fields},
+            {f: getattr(expected, f) for f in fields},
+            rtol,
+            atol,
+            path,
+            attribute=True,
+        )
+    state = _fitted_state(actual)
+    if state is not None:
+        other = _fitted_state(expected) or {}
+        return _mapping_differences(state, other, rtol, atol, path, attribute=True)
+    return _object_differences(actual, expected, path)
+
+
+def _mapping_differences(
+    a: dict[Any, Any],
+    b: dict[Any, Any],
+    rtol: Any,
+    atol: Any,
+    path: str,
+    *,
+    attribute: bool = False,
+) -> list[PathDifference]:
+    out = []
+    for key in list(a) + [k for k in b if k not in a]:
+        where = f"{path}.{key}" if attribute else f"{path}[{key!r}]"
+        if key not in b:
+            out.append(PathDifference(where, "only in actual"))
+        elif key not in a:
+            out.append(PathDifference(where, "only in expected"))
+        else:
+            out.extend(deep_differences(a[key], b[key], rtol=rtol, atol=atol, path=where))
+    return out
+
+
+def _pandas_differences(a: Any, b: Any, rtol: Any, atol: Any, path: str) -> list[PathDifference]:
+    if a.shape != b.shape:
+        return [PathDifference(path, f"shape {a.shape} vs {b.shape}")]
+    out = []
+    if not a.index.equals(b.index):
+        out.append(PathDifference(f"{path}.index", "indexes differ"))
+    if hasattr(a, "columns"):
+        if list(a.columns) != list(b.columns):
+            return [
+                *out,
+                PathDifference(f"{path}.columns", f"{list(a.columns)} vs {list(b.columns)}"),
+            ]
+        for col in a.columns:
+            out.extend(_pandas_column(a[col], b[col], rtol, atol, f"{path}[{col!r}]"))
+        return out
+    return out + _pandas_column(a, b, rtol, atol, path)
+
+
+def _pandas_column(a: Any, b: Any, rtol: Any, atol: Any, path: str) -> list[PathDifference]:
+    if a.dtype != b.dtype:
+        return [PathDifference(path, f"dtype {a.dtype} vs {b.dtype}")]
+    diff = array_difference(a.to_numpy(), b.to_numpy(), rtol=rtol, atol=atol)
+    return [] if diff is None else [PathDifference(path, str(diff))]
+
+
+def _pickled_state(obj: Any) -> Any:
+    """The state an object pickles, when it is a plain container (else ``None``)."""
+    try:
+        state = obj.__getstate__()
+    except Exception:
+        return None
+    return state if isinstance(state, (dict, tuple, list)) and state is not obj else None
+
+
+def _object_differences(a: Any, b: Any, path: str) -> list[PathDifference]:
+    try:
+        if a == b:
+            return []
+    except Exception:  # objects whose == is not a plain truth value
+        pass
+    state_a, state_b = _pickled_state(a), _pickled_state(b)
+    if state_a is not None and state_b is not None:  # e.g. scikit-learn's Cython Tree
+        return deep_differences(state_a, state_b, path=f"{path}.<state>")
+    from deepdiff import DeepDiff
+
+    found = DeepDiff(a, b, verbose_level=1)
+    if not found:
+        return []
+    return [PathDifference(path, f"objects differ: {found.pretty()[:300]}")]
+
+
+def assert_close(
+    actual: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None
+) -> None:
+    """Raise ``CheckFailure`` listing every path where two nested outputs differ.
+
+    >>> assert_close({"w": np.ones(3)}, {"w": np.ones(3)})
+    """
+    __tracebackhide__ = True
+    found = deep_differences(actual, expected, rtol=rtol, atol=atol)
+    if found:
+        from mltest.errors import CheckFailure
+
+        lines = "\n".join(f"  {d}" for d in found[:50])
+        more = f"\n  ... and {len(found) - 50} more" if len(found) > 50 else ""
+        raise CheckFailure(f"outputs differ at {len(found)} path(s):\n{lines}{more}")

@@ -37,6 +37,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORTS] = {}
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Fixture ``mltest_device``: parametrised over the torch devices present (cpu, cuda:N,
+    mps). torch is imported only for tests that ask for it."""
+    if "mltest_device" in metafunc.fixturenames:
+        from mltest.parity import available_devices
+
+        devices = available_devices()
+        metafunc.parametrize("mltest_device", devices, ids=devices)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if not parent.config.getoption("mltest"):
         return None

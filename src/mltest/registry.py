@@ -32,6 +32,7 @@ KINDS: dict[str, CheckKind] = {
     "transformer": CheckKind("mltest.properties.transformer", "check_transformer", True),
     "metric": CheckKind("mltest.properties.metric", "check_metric", False),
     "loss": CheckKind("mltest.properties.loss", "check_loss", True),
+    "reproducible": CheckKind("mltest.repro", "check_reproducible", False),
 }
 
 
@@ -131,3 +132,23 @@ def loss(**options: Any) -> Callable[[T], T]:
     if "task" not in options:
         raise UsageError("@mltest.loss(...): task= is required")
     return _decorator("loss", options)
+
+
+def reproducible(
+    seed: int = 0,
+    runs: int = 2,
+    *,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    fresh_interpreter: bool = False,
+) -> Callable[[T], T]:
+    """Register a function of no arguments whose output must repeat under
+    ``seed_everything(seed)``; ``pytest --mltest`` yields one ``reproducible`` item for it."""
+    options = {
+        "seed": seed,
+        "runs": runs,
+        "rtol": rtol,
+        "atol": atol,
+        "fresh_interpreter": fresh_interpreter,
+    }
+    return _decorator("reproducible", options)

@@ -33,7 +33,9 @@ def _int_column(n: int, lo: int, hi: int) -> st.SearchStrategy[np.ndarray]:
 
 
 @st.composite
-def _column(draw: st.DrawFn, n: int, kinds: Sequence[str], positive: bool) -> np.ndarray:
+def _column(
+    draw: st.DrawFn, n: int, kinds: Sequence[str], positive: bool, max_exponent: int = 4
+) -> np.ndarray:
     kind = draw(st.sampled_from(kinds))
     if kind == "normal":
         col = draw(_int_column(n, -10_000, 10_000)) / 1_000.0
@@ -42,7 +44,7 @@ def _column(draw: st.DrawFn, n: int, kinds: Sequence[str], positive: bool) -> np
     elif kind == "offset":
         col = 1e6 + draw(_int_column(n, -1_000, 1_000)) / 100.0
     elif kind == "scaled":
-        exponent = draw(st.integers(-3, 4))
+        exponent = draw(st.integers(-3, max_exponent))
         col = draw(_int_column(n, -10_000, 10_000)) / 1_000.0 * 10.0**exponent
     elif kind == "integer":
         col = draw(_int_column(n, -10, 10)).astype(np.float64)
@@ -84,10 +86,14 @@ def _matrix_parts(
 ) -> list[np.ndarray]:
     n_rows = draw(st.integers(min_rows, max_rows))
     n_cols = draw(st.integers(min_cols, max_cols))
-    if dtype == "float32" and len(kinds) > 1:
-        # float32 resolves 1e6 only to 0.0625: the noise of an offset column would be lost
-        kinds = [k for k in kinds if k != "offset"]
-    return [draw(_column(n_rows, kinds, positive)) for _ in range(n_cols)]
+    max_exponent = 4
+    if dtype == "float32":
+        # float32 resolves 1e6 only to 0.0625: the noise of an offset column would be lost;
+        # and squares of 1e5-scale values (distances) keep no digits: cap scaled at 1e2
+        if len(kinds) > 1:
+            kinds = [k for k in kinds if k != "offset"]
+        max_exponent = 1
+    return [draw(_column(n_rows, kinds, positive, max_exponent)) for _ in range(n_cols)]
 
 
 @st.composite

@@ -32,6 +32,11 @@ def _full_rank(X):
 WELL_CONDITIONED = feature_matrices(
     kinds=("normal", "scaled"), min_rows=8, max_cols=4, dtypes=("float64",)
 ).map(_full_rank)
+EXPANDED_DISTANCES = (
+    "transform returns distances computed as ||x||^2 - 2x.c + ||c||^2 (scikit-learn's "
+    "documented euclidean_distances precision limit): on 1e6-level columns that cancels to "
+    "within 2^-6 of zero, on a side that depends on OpenMP chunking (the thread count)"
+)
 SOLVER = (
     "an iterative solver: fit_transform returns the jointly optimised factors and transform "
     "re-solves with a batch-level stopping rule, so they agree only to the solver's tol"
@@ -83,10 +88,15 @@ EXCLUDED = {
 # name -> (check_transformer keyword arguments, why)
 DECLARED = {
     "Birch": (
-        {"data": NO_OFFSETS, "skip": ("fit_row_order_invariant",)},
-        "builds its CF-tree one row at a time: clusters depend on row order by design; its "
-        "distances use ||x||^2 - 2x.c + ||c||^2, which cancels to noise on 1e6-level columns",
+        {"data": NO_OFFSETS, "skip": ("fit_row_order_invariant", "numpy_frame_agree")},
+        "builds its CF-tree one row at a time: clusters depend on row order by design; a "
+        "point within rounding of `threshold` joins a subcluster or not depending on memory "
+        "layout; its distances use ||x||^2 - 2x.c + ||c||^2, which cancels to noise on "
+        "1e6-level columns",
     ),
+    "KMeans": ({"data": NO_OFFSETS}, EXPANDED_DISTANCES),
+    "MiniBatchKMeans": ({"data": NO_OFFSETS}, EXPANDED_DISTANCES),
+    "BisectingKMeans": ({"data": NO_OFFSETS}, EXPANDED_DISTANCES),
     "RBFSampler": (
         {"data": NO_OFFSETS},
         "cos() of 1e6-level projections: batch-size-dependent BLAS rounding shows",
@@ -113,6 +123,7 @@ DECLARED = {
     "NMF": (
         {
             "skip": (
+                "numpy_frame_agree",
                 "fit_transform_consistent",
                 "inverse_transform_roundtrip",
                 "row_subset_consistent",

@@ -377,9 +377,11 @@ def numpy_frame_agree(case: TransformerCase) -> None:
         raise NotApplicable("X is neither a 2-D array nor a DataFrame")
     try:
         est = case.fit_new(other, case.y)
-    except Rejected as exc:
+        out = est.transform(snapshot(other))
+    except (Rejected, ValueError) as exc:
         raise NotApplicable(f"the other container was refused: {exc}") from exc
-    out = case.transform(est, snapshot(other))
+    except Exception as exc:
+        raise Violation(f"transform raised {type(exc).__name__}: {exc}") from exc
     assert_close(out, case.output, f"{type(other).__name__} input gives other numbers")
 
 
@@ -456,8 +458,15 @@ def clone_params_roundtrip(case: TransformerCase) -> None:
 
 
 def _same_param(a: Any, b: Any) -> bool:
+    """Parameter equality as ``clone`` preserves it: nested estimators (also inside lists
+    of tuples, as in ``ColumnTransformer.transformers``) are copies with equal params."""
     if hasattr(a, "get_params") and hasattr(b, "get_params"):
-        return type(a) is type(b)
+        if type(a) is not type(b):
+            return False
+        pa, pb = a.get_params(deep=False), b.get_params(deep=False)
+        return pa.keys() == pb.keys() and all(_same_param(pa[k], pb[k]) for k in pa)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_param(x, y) for x, y in zip(a, b, strict=True))
     try:
         return bool(a is b or a == b or (a != a and b != b))
     except Exception:  # arrays and other values without a truth value

@@ -1,0 +1,267 @@
+"""Collection checks over data sources: freshness, volume, keys, joins, duplicates and
+schema agreement. Every check is one ``PropertyResult`` in the shared ``Report``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltest.data.schema import Schema
+from mltest.errors import UsageError
+from mltest.report import PropertyResult, Report
+
+
+@dataclasses.dataclass
+class Source:
+    """A named source of rows and what is expected of it.
+
+    ``data`` is a DataFrame, a callable returning one, or a CSV/Parquet path.
+    ``timestamp`` names the column whose newest value must be at most ``max_age`` old.
+    ``volume`` is a ``(low, high)`` row-count band; or give ``volume_history`` (past row
+    counts) to learn one. ``key`` must be unique; ``schema`` must validate.
+    """
+
+    name: str
+    data: Any
+    timestamp: str | None = None
+    max_age: Any = None
+    volume: tuple[int, int] | None = None
+    volume_history: Sequence[int] | None = None
+    key: str | list[str] | None = None
+    schema: Schema | None = None
+    _frame: pd.DataFrame | None = dataclasses.field(default=None, repr=False)
+
+    def load(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _load(self.name, self.data)
+        return self._frame
+
+    def band(self) -> tuple[float, float] | None:
+        """The accepted row-count band: declared, or median +- max(3 MADs, 20%) of history."""
+        if self.volume is not None:
+            return self.volume
+        if not self.volume_history:
+            return None
+        counts = np.asarray(self.volume_history, dtype=float)
+        median = float(np.median(counts))
+        spread = max(3 * float(np.median(np.abs(counts - median))), 0.2 * median)
+        return (median - spread, median + spread)
+
+
+def _load(name: str, data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, Path)):
+        return read_table(data)
+    if callable(data):
+        out = data()
+        if not isinstance(out, pd.DataFrame):
+            raise UsageError(
+                f"source {name!r}: its loader returned {type(out).__name__}, not a DataFrame"
+            )
+        return out
+    raise UsageError(f"source {name!r}: data must be a DataFrame, a callable or a file path")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file; anything else is a ``UsageError`` naming the path."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"path {str(path)!r} does not exist")
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    if path.suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise UsageError(f"path {str(path)!r}: only .csv and .parquet files are read")
+
+
+def _result(
+    name: str, ok: bool, message: str, *, count: int = 0, example: Any = None
+) -> PropertyResult:
+    return PropertyResult(
+        name,
+        "passed" if ok else "failed",
+        message,
+        counterexample=None if ok else example,
+        examples=count,
+    )
+
+
+def _freshness(src: Source, df: pd.DataFrame, now: pd.Timestamp) -> PropertyResult:
+    name = f"{src.name}.freshness"
+    if src.timestamp not in df.columns:
+        return _result(name, False, f"timestamp column {src.timestamp!r} is missing")
+    newest = pd.to_datetime(df[src.timestamp]).max()
+    if pd.isna(newest):
+        return _result(name, False, "no timestamps at all")
+    age = now - newest
+    limit = pd.Timedelta(src.max_age)
+    return _result(
+        name,
+        age <= limit,
+        f"newest record {newest} is {age} old (allowed {limit})",
+        example=str(newest),
+    )
+
+
+def _key_unique(src: Source, df: pd.DataFrame) -> PropertyResult:
+    keys = [src.key] if isinstance(src.key, str) else list(src.key or [])
+    dup = df.duplicated(subset=keys, keep=False)
+    n = int(dup.sum())
+    rows = df.index[dup.to_numpy()][:5].tolist()
+    return _result(
+        f"{src.name}.key_unique",
+        n == 0,
+        f"{n} row(s) share a {keys} value",
+        count=n,
+        example={"rows": rows},
+    )
+
+
+def check_sources(
+    sources: Sequence[Source],
+    *,
+    now: Any = None,
+    duplicates_across: bool = True,
+) -> Report:
+    """Check every source (freshness, volume, key uniqueness, schema, duplicate rows) and
+    rows duplicated across sources; one result per check."""
+    if not sources:
+        raise UsageError("sources=[]: give at least one Source")
+    now = pd.Timestamp.now(tz=None) if now is None else pd.Timestamp(now)
+    report = Report("sources")
+    frames = {}
+    for src in sources:
+        df = src.load()
+        frames[src.name] = df
+        if src.timestamp is not None:
+            if src.max_age is None:
+                raise UsageError(f"source {src.name!r}: timestamp= needs max_age=")
+            report.results.append(_freshness(src, df, now))
+        band = src.band()
+        if band is not None:
+            lo, hi = band
+            report.results.append(
+                _result(
+                    f"{src.name}.volume",
+                    lo <= len(df) <= hi,
+                    f"{len(df)} rows (band {lo:.0f}..{hi:.0f})",
+                    count=len(df),
+                )
+            )
+        if src.key is not None:
+            report.results.append(_key_unique(src, df))
+        if src.schema is not None:
+            for r in src.schema.validate(df).results:
+                report.results.append(dataclasses.replace(r, name=f"{src.name}.{r.name}"))
+        dup = int(df.duplicated().sum())
+        report.results.append(
+            _result(f"{src.name}.duplicate_rows", dup == 0, f"{dup} duplicated row(s)", count=dup)
+        )
+    if duplicates_across and len(sources) > 1:
+        report.results.extend(_across(frames))
+    return report
+
+
+def _across(frames: dict[str, pd.DataFrame]) -> list[PropertyResult]:
+    out = []
+    names = list(frames)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            common = [c for c in frames[a].columns if c in frames[b].columns]
+            if not common:
+                continue
+            left = frames[a][common].drop_duplicates()
+            n = len(left.merge(frames[b][common].drop_duplicates(), how="inner", on=common))
+            out.append(
+                _result(f"{a}~{b}.shared_rows", n == 0, f"{n} row(s) appear in both", count=n)
+            )
+    return out
+
+
+def check_join(
+    left: Source | pd.DataFrame,
+    right: Source | pd.DataFrame,
+    *,
+    on: str | list[str],
+    max_orphan_rate: float = 0.0,
+    max_fanout: float = 1.0,
+) -> Report:
+    """Integration of two sources on ``on``: the right key is unique, the share of left
+    keys without a match (orphans) is at most ``max_orphan_rate``, and the join multiplies
+    rows by at most ``max_fanout``."""
+    ldf = left.load() if isinstance(left, Source) else left
+    rdf = right.load() if isinstance(right, Source) else right
+    lname = left.name if isinstance(left, Source) else "left"
+    rname = right.name if isinstance(right, Source) else "right"
+    keys = [on] if isinstance(on, str) else list(on)
+    for frame, label in ((ldf, lname), (rdf, rname)):
+        missing = [k for k in keys if k not in frame.columns]
+        if missing:
+            raise UsageError(f"on={on!r}: {label} has no column(s) {missing}")
+    report = Report(f"{lname} join {rname}")
+    dup = int(rdf.duplicated(subset=keys).sum())
+    report.results.append(
+        _result(
+            f"{rname}.key_unique",
+            dup == 0,
+            f"{dup} duplicated {keys} value(s) on the right",
+            count=dup,
+        )
+    )
+    lkeys = ldf[keys].drop_duplicates()
+    matched = lkeys.merge(rdf[keys].drop_duplicates(), how="left", on=keys, indicator=True)
+    orphans = int((matched["_merge"] == "left_only").sum())
+    rate = orphans / max(len(lkeys), 1)
+    sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
+    report.results.append(
+        _result(
+            f"{lname}->{rname}.orphans",
+            rate <= max_orphan_rate + 1e-12,
+            f"{orphans} of {len(lkeys)} keys ({rate:.1%}) find no match (allowed {max_orphan_rate:.1%}); coverage {1 - rate:.1%}",
+            count=orphans,
+            example=sample,
+        )
+    )
+    joined = len(ldf.merge(rdf[keys], how="inner", on=keys))
+    inner_left = len(ldf.merge(rdf[keys].drop_duplicates(), how="inner", on=keys))
+    fanout = joined / max(inner_left, 1)
+    report.results.append(
+        _result(
+            f"{lname}->{rname}.fanout",
+            fanout <= max_fanout + 1e-12,
+            f"the join multiplies matched rows by {fanout:.2f} (allowed {max_fanout:.2f})",
+        )
+    )
+    return report
+
+
+def check_schema_agreement(sources: Sequence[Source]) -> Report:
+    """Sources that feed the same table have the same columns with the same dtypes."""
+    report = Report("schema agreement")
+    base = sources[0]
+    bdf = base.load()
+    for src in sources[1:]:
+        df = src.load()
+        diffs = []
+        for col in sorted(set(bdf.columns) | set(df.columns)):
+            if col not in df.columns or col not in bdf.columns:
+                diffs.append(f"{col}: only in {base.name if col in bdf.columns else src.name}")
+            elif bdf[col].dtype != df[col].dtype:
+                diffs.append(f"{col}: {bdf[col].dtype} vs {df[col].dtype}")
+        report.results.append(
+            _result(
+                f"{base.name}~{src.name}.schema",
+                not diffs,
+                "; ".join(diffs) or "same columns and dtypes",
+            )
+        )
+    return report
+
+
+Loader = Callable[[], pd.DataFrame]

@@ -1,0 +1,222 @@
+"""Vectorised validation of a DataFrame against a ``Schema``: no Python loop over rows.
+
+Every (column, rule) pair becomes one ``PropertyResult`` in the shared ``Report``, with the
+number of failing rows, a few example row indices and values, and a one-line summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltest.data.schema import Column, Schema
+from mltest.errors import CheckFailure, UsageError
+from mltest.report import PropertyResult, Report
+
+EXAMPLES = 5
+
+
+def _failure(
+    name: str, mask: np.ndarray, values: Any, index: pd.Index, what: str
+) -> PropertyResult:
+    rows = np.flatnonzero(mask)
+    sample = rows[:EXAMPLES]
+    shown = [_plain(v) for v in np.asarray(values)[sample]] if values is not None else []
+    return PropertyResult(
+        name,
+        "failed",
+        f"{len(rows)} row(s) {what}",
+        counterexample={"rows": [_plain(i) for i in index[sample]], "values": shown},
+        examples=int(len(rows)),
+    )
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return v
+
+
+def _kind_ok(col: Column, s: pd.Series) -> bool:
+    dtype = s.dtype
+    if col.kind == "int":
+        return pd.api.types.is_integer_dtype(dtype) or (
+            pd.api.types.is_float_dtype(dtype) and col.nullable  # ints with NaN become floats
+        )
+    if col.kind == "float":
+        return pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype)
+    if col.kind == "bool":
+        return pd.api.types.is_bool_dtype(dtype)
+    if col.kind == "datetime":
+        return pd.api.types.is_datetime64_any_dtype(dtype)
+    if col.kind == "category":
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or dtype == object
+        )
+    return pd.api.types.is_string_dtype(dtype) or dtype == object
+
+
+def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
+    out: list[PropertyResult] = []
+    prefix = col.name
+    if not _kind_ok(col, s):
+        return [
+            PropertyResult(
+                f"{prefix}.kind", "failed", f"dtype {s.dtype} is not {col.kind}", examples=len(s)
+            )
+        ]
+    null = s.isna().to_numpy()
+    n_null = int(null.sum())
+    if n_null and (not col.nullable or n_null / max(len(s), 1) > col.max_null_fraction + 1e-12):
+        allowed = f"at most {col.max_null_fraction:.1%}" if col.nullable else "none"
+        out.append(_failure(f"{prefix}.nulls", null, None, s.index, f"null ({allowed} allowed)"))
+    present = ~null
+    values = s.to_numpy()
+    if col.min is not None or col.max is not None:
+        num = pd.to_datetime(s) if col.kind == "datetime" else s
+        lo = pd.Timestamp(col.min) if col.kind == "datetime" and col.min is not None else col.min
+        hi = pd.Timestamp(col.max) if col.kind == "datetime" and col.max is not None else col.max
+        bad = np.zeros(len(s), dtype=bool)
+        if lo is not None:
+            bad |= (num < lo).to_numpy(dtype=bool, na_value=False)
+        if hi is not None:
+            bad |= (num > hi).to_numpy(dtype=bool, na_value=False)
+        if bad.any():
+            out.append(
+                _failure(
+                    f"{prefix}.range", bad, values, s.index, f"outside [{col.min}, {col.max}]"
+                )
+            )
+    if col.categories is not None:
+        bad = present & ~s.isin(col.categories).to_numpy()
+        if bad.any():
+            out.append(
+                _failure(f"{prefix}.categories", bad, values, s.index, "with unseen categories")
+            )
+    if col.unique:
+        bad = present & s.duplicated(keep=False).to_numpy()
+        if bad.any():
+            out.append(
+                _failure(f"{prefix}.unique", bad, values, s.index, "with duplicated values")
+            )
+    if col.kind in ("string", "category") and (
+        col.min_length is not None or col.max_length is not None
+    ):
+        lengths = s.astype("string").str.len().to_numpy(dtype=float, na_value=np.nan)
+        bad = np.zeros(len(s), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if col.min_length is not None:
+                bad |= lengths < col.min_length
+            if col.max_length is not None:
+                bad |= lengths > col.max_length
+        if bad.any():
+            out.append(
+                _failure(
+                    f"{prefix}.length",
+                    bad,
+                    values,
+                    s.index,
+                    f"of length outside [{col.min_length}, {col.max_length}]",
+                )
+            )
+    if col.pattern is not None:
+        matched = s.astype("string").str.fullmatch(col.pattern).to_numpy(dtype=bool, na_value=True)
+        bad = present & ~matched
+        if bad.any():
+            out.append(
+                _failure(
+                    f"{prefix}.pattern", bad, values, s.index, f"not matching {col.pattern!r}"
+                )
+            )
+    return out
+
+
+def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
+    if not isinstance(df, pd.DataFrame):
+        raise UsageError(f"df={type(df).__name__}: validate takes a pandas DataFrame")
+    if env is not None and env not in schema.environments:
+        raise UsageError(f"env={env!r}: the schema's environments are {schema.environments}")
+    report = Report("DataFrame")
+    results: list[PropertyResult] = []
+    checked = []
+    for col in schema.columns.values():
+        required = col.required_in is None or env is None or env in col.required_in
+        if col.name not in df.columns:
+            if required:
+                results.append(
+                    PropertyResult(f"{col.name}.present", "failed", "column is missing")
+                )
+            continue
+        checked.append(col.name)
+        results.extend(_column_results(col, df[col.name]))
+    extra = [c for c in df.columns if c not in schema.columns]
+    if extra and schema.strict:
+        results.append(PropertyResult("<columns>.extra", "failed", f"unexpected columns {extra}"))
+    for rule in schema.rules:
+        if rule.left in df.columns and rule.right in df.columns:
+            results.extend(_rule_results(rule, df))
+    if not results:
+        results.append(
+            PropertyResult("<schema>", "passed", f"{len(df)} rows, {len(checked)} columns valid")
+        )
+    report.results = results
+    return report
+
+
+def _rule_results(rule: Any, df: pd.DataFrame) -> list[PropertyResult]:
+    left, right = df[rule.left], df[rule.right]
+    if rule.kind == "le":
+        both = left.notna() & right.notna()
+        bad = (both & ~(left <= right).fillna(False)).to_numpy(dtype=bool)
+        what = f"with {rule.left} > {rule.right}"
+    else:
+        bad = (left.notna() != right.notna()).to_numpy(dtype=bool)
+        what = f"with {rule.left} and {rule.right} not present together"
+    if not bad.any():
+        return []
+    pairs = list(zip(left.to_numpy(), right.to_numpy(), strict=True))
+    return [_failure(f"rule: {rule.name}", bad, np.array(pairs, dtype=object), df.index, what)]
+
+
+def failure_table(report: Report) -> str:
+    """The failures of a validation report as an aligned, readable table."""
+    rows = [("check", "failing rows", "example rows", "example values")]
+    for r in report.results:
+        if r.status != "failed":
+            continue
+        ce = r.counterexample or {}
+        rows.append(
+            (
+                r.name,
+                str(r.examples or ""),
+                str(ce.get("rows", "")),
+                str(ce.get("values", ""))[:60],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    summary = "\n".join(f"  {r.name}: {r.message}" for r in report.results if r.status == "failed")
+    return "\n".join(lines) + "\n\n" + summary
+
+
+def assert_valid(df: Any, schema: Schema, *, env: str | None = None) -> Report:
+    """Raise ``CheckFailure`` with a table of each failing column and rule; return the
+    ``Report`` when ``df`` is valid. Never modifies ``df``."""
+    __tracebackhide__ = True
+    report = validate(schema, df, env=env)
+    if not report.passed:
+        raise CheckFailure(
+            f"{len(report.failed)} schema check(s) failed:\n" + failure_table(report),
+            report=report,
+        )
+    return report

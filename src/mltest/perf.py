@@ -1,0 +1,187 @@
+"""Performance regression checks, built on pytest-benchmark's timings.
+
+- ``assert_scaling``: the empirical complexity of a function (log-log slope of time
+  against input size), so an accidental O(n^2) is caught whatever the machine's speed.
+- ``regression_verdict``: a significance test (one-sided Mann-Whitney U) over timing
+  samples plus a declared slowdown threshold, so noise alone does not fail CI.
+- ``machine_fingerprint``: what baselines are keyed by, the CPU model included.
+- ``peak_memory``: tracemalloc peak, and torch's CUDA peak where present.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import platform
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mltest.errors import CheckFailure, UsageError
+
+
+def _cuda_sync() -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def time_call(
+    fn: Callable[[], Any], *, min_time: float = 0.05, max_repeats: int = 50
+) -> list[float]:
+    """Timing samples of ``fn()`` (seconds each), with CUDA synchronised around each call,
+    repeated until ``min_time`` has passed (at least 3 samples, at most ``max_repeats``)."""
+    samples: list[float] = []
+    start_all = time.perf_counter()
+    while len(samples) < max_repeats and (
+        len(samples) < 3 or time.perf_counter() - start_all < min_time
+    ):
+        _cuda_sync()
+        start = time.perf_counter()
+        fn()
+        _cuda_sync()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    exponent: float
+    sizes: list[int]
+    seconds: list[float]
+
+    def __str__(self) -> str:
+        rows = ", ".join(
+            f"n={n}: {s * 1e3:.3g} ms" for n, s in zip(self.sizes, self.seconds, strict=True)
+        )
+        return f"fitted exponent {self.exponent:.2f} ({rows})"
+
+
+def assert_scaling(
+    fn: Callable[[Any], Any],
+    make_input: Callable[[int], Any],
+    sizes: Sequence[int],
+    *,
+    max_exponent: float,
+) -> Scaling:
+    """Time ``fn(make_input(n))`` for each size (best of several runs), fit the slope of
+    log(time) against log(n), and raise ``CheckFailure`` when it exceeds ``max_exponent``.
+
+    >>> assert_scaling(sorted, lambda n: list(range(n)), [10_000, 40_000, 160_000],
+    ...                max_exponent=1.5).exponent < 1.5
+    True
+    """
+    __tracebackhide__ = True
+    sizes = list(sizes)
+    if len(sizes) < 3 or any(not isinstance(n, int) or n < 1 for n in sizes):
+        raise UsageError(f"sizes={sizes!r}: give at least 3 positive integer sizes")
+    if len(set(sizes)) != len(sizes) or max(sizes) < 4 * min(sizes):
+        raise UsageError(f"sizes={sizes!r}: must be distinct and span at least a factor of 4")
+    seconds = []
+    for n in sizes:
+        data = make_input(n)
+        seconds.append(min(time_call(functools.partial(fn, data))))
+    exponent = float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+    result = Scaling(exponent, sizes, seconds)
+    if exponent > max_exponent:
+        raise CheckFailure(
+            f"{getattr(fn, '__qualname__', fn)} scales worse than n^{max_exponent}: {result}"
+        )
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    regressed: bool
+    ratio: float  # median(current) / median(baseline)
+    p_value: float
+    threshold: float
+    alpha: float
+
+    def __str__(self) -> str:
+        word = "REGRESSION" if self.regressed else "no regression"
+        return (
+            f"{word}: median {self.ratio:.2f}x the baseline (threshold {self.threshold:.2f}x), "
+            f"one-sided Mann-Whitney p={self.p_value:.3g} (alpha {self.alpha})"
+        )
+
+
+def regression_verdict(
+    baseline: Sequence[float],
+    current: Sequence[float],
+    *,
+    threshold: float = 1.2,
+    alpha: float = 0.01,
+) -> Verdict:
+    """A slowdown counts only when it is both *significant* (current timings stochastically
+    larger than the baseline's, one-sided Mann-Whitney U at ``alpha``) and *material*
+    (median ratio above ``threshold``, declared per test)."""
+    from scipy.stats import mannwhitneyu
+
+    if len(baseline) < 5 or len(current) < 5:
+        raise UsageError("baseline/current: need at least 5 timing samples each")
+    if threshold <= 1:
+        raise UsageError(f"threshold={threshold!r}: must be above 1 (a slowdown factor)")
+    ratio = float(np.median(current) / np.median(baseline))
+    p = float(mannwhitneyu(current, baseline, alternative="greater").pvalue)
+    return Verdict(ratio > threshold and p < alpha, ratio, p, threshold, alpha)
+
+
+def machine_fingerprint() -> dict[str, str]:
+    """What timing baselines are keyed by: CPU model, core count, OS, Python, NumPy and
+    torch versions (pytest-benchmark's ``machine_id`` leaves out the CPU model)."""
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(
+                (
+                    line.split(":", 1)[1].strip()
+                    for line in handle
+                    if line.startswith("model name")
+                ),
+                cpu,
+            )
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu or platform.machine(),
+        "cores": str(os.cpu_count()),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    import sys
+
+    if "torch" in sys.modules:
+        info["torch"] = sys.modules["torch"].__version__
+    info["id"] = hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest()[:16]
+    return info
+
+
+def peak_memory(fn: Callable[[], Any]) -> dict[str, int]:
+    """Peak Python heap allocation of ``fn()`` (tracemalloc), and torch's CUDA peak when a
+    GPU is present, in bytes."""
+    import sys
+
+    torch: Any = sys.modules.get("torch")
+    cuda = torch is not None and torch.cuda.is_available()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    out = {"python_peak_bytes": peak}
+    if cuda:
+        out["cuda_peak_bytes"] = int(torch.cuda.max_memory_allocated())
+    return out

@@ -1,0 +1,250 @@
+"""Reproducibility: seeding, deterministic algorithms, and ``assert_reproducible``.
+
+In-process repeats catch unseeded randomness and state kept between calls; the
+fresh-interpreter mode also catches what only changes between processes: hash-order
+iteration over sets of strings (``PYTHONHASHSEED``), module-level state, thread counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from mltest.compare import deep_differences
+from mltest.errors import CheckFailure, UsageError
+
+
+def _torch() -> Any:
+    """torch, if the user's code can use it (imported only when installed)."""
+    if "torch" in sys.modules or importlib.util.find_spec("torch") is not None:
+        import torch
+
+        return torch
+    return None
+
+
+def seed_everything(seed: int) -> dict[str, Any]:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and every CUDA
+    device). Returns what was seeded, and a note on what cannot be from inside a process.
+
+    ``PYTHONHASHSEED`` (the order of sets of strings) is fixed when the interpreter starts;
+    only a fresh process with it set (``assert_reproducible(..., fresh_interpreter=True)``)
+    controls it.
+
+    >>> seed_everything(0)["seed"]
+    0
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise UsageError(f"seed={seed!r}: must be an integer in [0, 2**32)")
+    random.seed(seed)
+    np.random.seed(seed)
+    seeded = ["random", "numpy"]
+    torch = _torch()
+    if torch is not None:
+        torch.manual_seed(seed)  # seeds every CUDA device too
+        seeded.append("torch")
+    note = None
+    if os.environ.get("PYTHONHASHSEED") in (None, "random"):
+        note = (
+            "PYTHONHASHSEED is not set: set iteration order of strings differs between processes"
+        )
+    return {"seed": seed, "seeded": seeded, "hash_seed_note": note}
+
+
+@contextlib.contextmanager
+def deterministic() -> Iterator[None]:
+    """Within the block, torch uses deterministic algorithms (an error for an operation
+    that has none), cuDNN picks deterministic kernels without benchmarking, and cuBLAS gets
+    the workspace setting deterministic GEMMs need. Everything is restored afterwards.
+
+    Warns about what it cannot control: ``PYTHONHASHSEED`` when unset.
+    """
+    torch = _torch()
+    env_before = os.environ.get("CUBLAS_WORKSPACE_CONFIG")
+    state = None
+    if torch is not None:
+        state = (
+            torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled(),
+            torch.backends.cudnn.deterministic,
+            torch.backends.cudnn.benchmark,
+        )
+        if env_before is None:
+            os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"  # needed by CUDA >= 10.2
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    if os.environ.get("PYTHONHASHSEED") in (None, "random"):
+        warnings.warn(
+            "mltest.deterministic(): PYTHONHASHSEED is not set, so set iteration order of "
+            "strings can still differ between processes",
+            stacklevel=3,
+        )
+    try:
+        yield
+    finally:
+        if torch is not None and state is not None:
+            torch.use_deterministic_algorithms(state[0], warn_only=state[1])
+            torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = state[2:]
+        if env_before is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+
+
+def _run_seeded(fn: Callable[..., Any], seed: int, args: Any, kwargs: Any) -> Any:
+    seed_everything(seed)
+    return fn(*args, **kwargs)
+
+
+def _fresh_interpreter_output(
+    fn: Callable[..., Any], seed: int, args: Any, kwargs: Any, run: int
+) -> Any:
+    """Call ``fn`` in a new Python process with another hash seed and thread count."""
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
+    if not module or "<locals>" in qualname or "<lambda>" in qualname:
+        raise UsageError(
+            f"fn={qualname or fn!r}: fresh_interpreter=True needs a function importable by "
+            "module and name (not a lambda or a nested function)"
+        )
+    mod = sys.modules.get(module)
+    path = getattr(mod, "__file__", None)
+    payload = pickle.dumps((module, qualname, path, seed, args, kwargs))
+    runner = textwrap.dedent(
+        """
+        import importlib, importlib.util, pickle, sys
+        module, qualname, path, seed, args, kwargs = pickle.load(sys.stdin.buffer)
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            spec = importlib.util.spec_from_file_location(module, path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[module] = mod
+            spec.loader.exec_module(mod)
+        fn = mod
+        for part in qualname.split("."):
+            fn = getattr(fn, part)
+        from mltest.repro import seed_everything
+        seed_everything(seed)
+        sys.stdout.buffer.write(pickle.dumps(fn(*args, **kwargs)))
+        """
+    )
+    threads = str(1 + run % 2)
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": str(1000 + run),
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "PYTHONPATH": os.pathsep.join([os.path.dirname(path or "."), *sys.path]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", runner],
+        input=payload,
+        capture_output=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise CheckFailure(
+            f"{qualname} failed in a fresh interpreter:\n{proc.stderr.decode()[-2000:]}"
+        )
+    return pickle.loads(proc.stdout)
+
+
+def assert_reproducible(
+    fn: Callable[..., Any],
+    *args: Any,
+    seed: int = 0,
+    runs: int = 2,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    fresh_interpreter: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Call ``fn(*args, **kwargs)`` under ``seed_everything(seed)`` ``runs`` times and raise
+    ``CheckFailure`` naming every path where an output differs from the first, and by how
+    much. Returns the first output.
+
+    ``fresh_interpreter=True`` makes every run after the first a new Python process with
+    another ``PYTHONHASHSEED`` and thread count (``fn`` must be importable, its arguments
+    and output picklable). ``seed``, ``runs``, ``rtol``, ``atol`` and ``fresh_interpreter``
+    are mltest's; every other keyword goes to ``fn``.
+
+    >>> assert_reproducible(lambda: np.random.rand(3)).shape
+    (3,)
+    """
+    __tracebackhide__ = True
+    if not callable(fn):
+        raise UsageError(f"fn={fn!r:.60}: must be callable")
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
+        raise UsageError(f"runs={runs!r}: must be an integer >= 2")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(value, (int, float)) or value < 0:
+            raise UsageError(f"{name}={value!r}: must be a number >= 0")
+    first = _run_seeded(fn, seed, args, kwargs)
+    for run in range(1, runs):
+        if fresh_interpreter:
+            again = _fresh_interpreter_output(fn, seed, args, kwargs, run)
+        else:
+            again = _run_seeded(fn, seed, args, kwargs)
+        found = deep_differences(again, first, rtol=rtol, atol=atol)
+        if found:
+            where = "in a fresh interpreter" if fresh_interpreter else "in this process"
+            name = getattr(fn, "__qualname__", repr(fn))
+            lines = "\n".join(f"  {d}" for d in found[:50])
+            raise CheckFailure(
+                f"{name} is not reproducible: run {run + 1} ({where}, seed={seed}) differs from "
+                f"run 1 at {len(found)} path(s):\n{lines}"
+            )
+    return first
+
+
+# --- the decorator's front door: one "reproducible" property per function -----------------
+
+
+def property_names() -> list[str]:
+    return ["reproducible"]
+
+
+def check_reproducible(
+    fn: Callable[..., Any],
+    *,
+    seed: int = 0,
+    runs: int = 2,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    fresh_interpreter: bool = False,
+    only: list[str] | None = None,
+    raise_on_failure: bool = True,
+) -> Any:
+    """``assert_reproducible`` on a function taking no arguments, as a ``Report``."""
+    from mltest.report import PropertyResult, Report
+
+    report = Report(getattr(fn, "__qualname__", repr(fn)))
+    if only is not None and "reproducible" not in only:
+        return report
+    try:
+        assert_reproducible(
+            fn, seed=seed, runs=runs, rtol=rtol, atol=atol, fresh_interpreter=fresh_interpreter
+        )
+    except CheckFailure as exc:
+        report.results.append(PropertyResult("reproducible", "failed", str(exc), cause=exc))
+    else:
+        where = " (later runs in fresh interpreters)" if fresh_interpreter else ""
+        report.results.append(
+            PropertyResult("reproducible", "passed", f"{runs} runs agreed{where}")
+        )
+    if raise_on_failure:
+        report.raise_if_failed()
+    return report
