@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mltest import data as data
     from mltest import perf as perf
     from mltest import strategies as strategies
     from mltest.errors import CheckFailure as CheckFailure
@@ -49,7 +50,7 @@ _EXPORTS = {
     "metric": "mltest.registry",
     "transformer": "mltest.registry",
 }
-_SUBMODULES = ("strategies", "perf", "compare")
+_SUBMODULES = ("strategies", "perf", "compare", "data")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES])
 

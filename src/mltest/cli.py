@@ -1,4 +1,11 @@
-"""The ``mltest`` command: ``mltest check PATH...`` runs ``pytest --mltest PATH...``."""
+"""The ``mltest`` command.
+
+- ``mltest check PATH... [-- PYTEST_ARGS]``: ``pytest --mltest PATH...``.
+- ``mltest data infer PATH --out schema.yaml``: learn a schema from a CSV/Parquet file.
+- ``mltest data validate PATH --schema schema.yaml [--env NAME]``: exit 1 on failures.
+
+Exit codes: 0 success, 1 failed checks, 2 misuse (the message names the argument).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +15,63 @@ from collections.abc import Sequence
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mltest", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mltest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check every @mltest-registered object under PATHs")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument(
         "pytest_args", nargs=argparse.REMAINDER, help="after --: passed on to pytest"
     )
+    data = sub.add_parser("data", help="infer or validate a data schema").add_subparsers(
+        dest="action", required=True
+    )
+    infer = data.add_parser("infer", help="learn a schema from a CSV or Parquet file")
+    infer.add_argument("path")
+    infer.add_argument("--out", required=True, help="schema file to write (.yaml or .json)")
+    infer.add_argument(
+        "--margin", type=float, default=2.0, help="range widening, in spans (default 2)"
+    )
+    validate = data.add_parser("validate", help="validate a CSV or Parquet file against a schema")
+    validate.add_argument("path")
+    validate.add_argument("--schema", required=True)
+    validate.add_argument("--env", default=None, help="environment (e.g. serving)")
     return parser
 
 
+def _data(args: argparse.Namespace) -> int:
+    from mltest.data import Schema, infer_schema
+    from mltest.data.sources import read_table
+    from mltest.data.validate import failure_table
+
+    frame = read_table(args.path)
+    if args.action == "infer":
+        path = infer_schema(frame, margin=args.margin).save(args.out)
+        print(f"wrote {path} ({frame.shape[1]} columns learned from {len(frame)} rows)")
+        return 0
+    report = Schema.load(args.schema).validate(frame, env=args.env)
+    if report.passed:
+        print(f"{args.path}: valid ({len(frame)} rows)")
+        return 0
+    print(f"{args.path}: {len(report.failed)} check(s) failed\n{failure_table(report)}")
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from mltest.errors import UsageError
+
     args = _parser().parse_args(argv)
-    if args.command == "check":
+    try:
+        if args.command == "data":
+            return _data(args)
         import pytest
 
         extra = [a for a in args.pytest_args if a != "--"]
         return int(pytest.main(["--mltest", *args.paths, *extra]))
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    except UsageError as exc:
+        print(f"mltest: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

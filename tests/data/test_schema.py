@@ -125,7 +125,7 @@ def test_assert_valid_raises_a_table(split):
 
 
 def test_round_trip_yaml_and_json(tmp_path, split):
-    schema, test = split
+    schema, _test = split
     schema.rules.append(Rule("le", "discount", "amount"))
     for name in ("schema.yaml", "schema.json"):
         path = schema.save(tmp_path / name)

@@ -1,8 +1,17 @@
 """Synthetic DataFrames valid for a ``Schema``, built directly (no filter chains: a
-filtered strategy becomes unsatisfiable or near-constant on real schemas)."""
+filtered strategy becomes unsatisfiable or near-constant on real schemas).
+
+Every column is mapped from one 2-D integer draw of "positions" in [0, STEPS] into its
+domain (range, categories, dates, codes of a character-class pattern; unique columns get
+a slot per row), and nulls from a second one: a single array draw costs hypothesis a
+tenth of one draw per column. Only free text and hand-written patterns outside that
+grammar are drawn per column.
+"""
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Any
 
 import numpy as np
@@ -12,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 from mltest.data.schema import Column, Schema
 
+STEPS = 10_000
 _TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "
 
 
@@ -21,50 +31,113 @@ def _bounds(col: Column, default: float) -> tuple[float, float]:
     return lo, hi
 
 
-def _values(col: Column, n: int) -> st.SearchStrategy[Any]:
-    unique = col.unique
+def _from_positions(col: Column, pos: np.ndarray) -> Any:
+    """Map positions in [0, STEPS] into the column's domain."""
+    if col.kind == "bool":
+        return pos % 2 == 1
     if col.categories is not None:
-        return st.lists(st.sampled_from(col.categories), min_size=n, max_size=n)
+        values = np.asarray(col.categories, dtype=object)[pos % len(col.categories)]
+        return (
+            pd.Categorical(values, categories=col.categories) if col.kind == "category" else values
+        )
+    if col.kind == "bool":
+        return pos % 2 == 1
     if col.kind == "int":
         lo, hi = _bounds(col, 1000)
-        return hnp.arrays(np.int64, n, elements=st.integers(int(lo), int(hi)), unique=unique)
-    if col.kind == "float":
-        lo, hi = _bounds(col, 1000.0)
-        elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-        return hnp.arrays(np.float64, n, elements=elements, unique=unique)
-    if col.kind == "bool":
-        return hnp.arrays(np.bool_, n)
+        return (int(lo) + pos % (int(hi) - int(lo) + 1)).astype(np.int64)
     if col.kind == "datetime":
         lo = pd.Timestamp(col.min or "2000-01-01").value
         hi = pd.Timestamp(col.max or "2030-01-01").value
-        return hnp.arrays(np.int64, n, elements=st.integers(lo, hi), unique=unique).map(
-            lambda a: pd.to_datetime(a)
-        )
+        return pd.to_datetime(lo + (pos * ((hi - lo) // STEPS)))
+    lo, hi = _bounds(col, 1000.0)
+    return np.clip(lo + (hi - lo) * (pos / STEPS), lo, hi)
+
+
+_PIECE = re.compile(r"\[(A-Z|a-z|0-9)\](?:\{(\d+)\})?|\\(.)|([^\[\]\\{}().*+?^$|])")
+_ALPHABETS = {"A-Z": string.ascii_uppercase, "a-z": string.ascii_lowercase, "0-9": string.digits}
+
+
+def _simple_pattern(pattern: str) -> list[str] | None:
+    """The pattern as a list of per-position alphabets, when it is the character-class
+    kind ``infer_schema`` writes (``[A-Z]{2}[0-9]{4}``, escaped literals); else ``None``."""
+    slots: list[str] = []
+    at = 0
+    while at < len(pattern):
+        m = _PIECE.match(pattern, at)
+        if m is None:
+            return None
+        cls, count, escaped, literal = m.groups()
+        if cls:
+            slots += [_ALPHABETS[cls]] * int(count or 1)
+        else:
+            slots.append(escaped or literal)
+        at = m.end()
+    return slots
+
+
+def _codes(slots: list[str], pos: np.ndarray) -> np.ndarray:
+    """Strings from positions by mixed radix: distinct positions within capacity give
+    distinct strings."""
+    out = []
+    for p in pos.tolist():
+        chars = []
+        for alphabet in reversed(slots):
+            p, digit = divmod(p, len(alphabet))
+            chars.append(alphabet[digit])
+        out.append("".join(reversed(chars)))
+    return np.asarray(out, dtype=object)
+
+
+def _distinct(pos: np.ndarray, room: int) -> np.ndarray:
+    """Distinct positions in [0, room): row i gets its own slot of width room // n."""
+    n = len(pos)
+    stride = max(room // max(n, 1), 1)
+    return np.arange(n) * stride + pos % stride
+
+
+def _drawn_per_column(col: Column) -> bool:
+    """Free text is drawn per column; everything else maps from the shared positions."""
+    text = col.kind in ("string", "category") and col.categories is None
+    return text and (col.pattern is None or _simple_pattern(col.pattern) is None)
+
+
+def _column_values(col: Column, n: int) -> st.SearchStrategy[Any]:
     if col.pattern is not None:
         text = st.from_regex(col.pattern, fullmatch=True)
     else:
         text = st.text(_TEXT, min_size=col.min_length or 0, max_size=col.max_length or 12)
-    return st.lists(text, min_size=n, max_size=n, unique=unique)
+    return st.lists(text, min_size=n, max_size=n, unique=col.unique).map(
+        lambda v: np.asarray(v, dtype=object)
+    )
 
 
-@st.composite
-def _column(draw: st.DrawFn, col: Column, n: int) -> pd.Series:
-    values = draw(_values(col, n))
-    if col.kind == "category":
-        series = pd.Series(pd.Categorical(values, categories=col.categories))
-    elif col.kind == "datetime":
-        series = pd.Series(values)
-    else:
-        series = pd.Series(np.asarray(values, dtype=object) if col.kind == "string" else values)
-    if col.nullable and n:
-        limit = int(col.max_null_fraction * n)
-        if limit:
-            k = draw(st.integers(0, limit))
-            null_rows = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
-            if null_rows:
-                if col.kind == "int":
-                    series = series.astype("float64")
-                series.iloc[null_rows] = None
+def _values(col: Column, pos: np.ndarray) -> Any:
+    """A column from its positions, distinct when the column is unique."""
+    if col.pattern is not None and col.categories is None:
+        slots = _simple_pattern(col.pattern)
+        assert slots is not None
+        capacity = int(np.prod([len(a) for a in slots], dtype=float).clip(max=2**62))
+        return _codes(slots, _distinct(pos, capacity) if col.unique else pos)
+    if not col.unique:
+        return _from_positions(col, pos)
+    if col.kind == "int":
+        lo, hi = _bounds(col, 10**6)
+        return (int(lo) + _distinct(pos, int(hi) - int(lo) + 1)).astype(np.int64)
+    if col.kind in ("float", "datetime"):
+        return _from_positions(col, _distinct(pos, STEPS + 1))
+    return _from_positions(col, pos)
+
+
+def _with_nulls(col: Column, values: Any, draws: np.ndarray) -> pd.Series:
+    series = pd.Series(values)
+    if not col.nullable or not len(series):
+        return series
+    limit = int(col.max_null_fraction * len(series))
+    rows = np.flatnonzero(draws < 20)[:limit]  # about a fifth, never past the allowed share
+    if len(rows):
+        if col.kind == "int":
+            series = series.astype("float64")
+        series.iloc[rows] = None
     return series
 
 
@@ -84,5 +157,17 @@ def frames(
     draw: st.DrawFn, schema: Schema, *, min_rows: int = 1, max_rows: int = 20
 ) -> pd.DataFrame:
     n = draw(st.integers(min_rows, max_rows))
-    data = {name: draw(_column(col, n)) for name, col in schema.columns.items()}
+    cols = list(schema.columns.values())
+    shared = [c for c in cols if not _drawn_per_column(c)]
+    pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
+    nulls = draw(hnp.arrays(np.int64, (n, len(cols)), elements=st.integers(0, 99)))
+    data: dict[str, pd.Series] = {}
+    j = 0
+    for i, col in enumerate(cols):
+        if _drawn_per_column(col):
+            values = draw(_column_values(col, n))
+        else:
+            values = _values(col, pos[:, j])
+            j += 1
+        data[col.name] = _with_nulls(col, values, nulls[:, i])
     return _apply_rules(schema, pd.DataFrame(data))

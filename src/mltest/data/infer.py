@@ -28,7 +28,7 @@ def _kind(name: str, s: pd.Series) -> str:
         return "datetime"
     if isinstance(dtype, pd.CategoricalDtype):
         return "category"
-    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         types = {type(v).__name__ for v in s.dropna().to_numpy()}
         if len(types) > 1 or (types and types != {"str"}):
             raise UsageError(
@@ -75,7 +75,7 @@ def _range(s: pd.Series, kind: str, margin: float) -> tuple[Any, Any]:
     if lo >= 0 > new_lo:
         new_lo = 0.0  # a non-negative quantity stays non-negative
     if kind == "int":
-        return int(math.floor(new_lo)), int(math.ceil(hi + pad))
+        return math.floor(new_lo), math.ceil(hi + pad)
     return new_lo, hi + pad
 
 
@@ -121,7 +121,7 @@ def infer_schema(
             col.min, col.max = _range(present, kind, margin)
         if kind == "category":
             col.categories = [_plain(c) for c in s.cat.categories]
-        elif kind in ("string", "bool"):
+        elif kind == "string":
             values = present.unique()
             if len(values) <= max_categories and len(values) < max(2, len(present) // 2):
                 col.categories = sorted(_plain(v) for v in values)

@@ -88,8 +88,9 @@ class Schema:
         for col in self.columns.values():
             unknown = set(col.required_in or ()) - set(self.environments)
             if unknown:
+                names = sorted(unknown)
                 raise UsageError(
-                    f"column {col.name!r}: required_in names unknown environments {sorted(unknown)}"
+                    f"column {col.name!r}: required_in names unknown environments {names}"
                 )
 
     # --- checking ---------------------------------------------------------------------

@@ -130,7 +130,7 @@ def check_sources(
     duplicates_across: bool = True,
 ) -> Report:
     """Check every source (freshness, volume, key uniqueness, schema, duplicate rows) and
-    rows duplicated across sources; one result per check."""
+    rows duplicated across sources with the same columns; one result per check."""
     if not sources:
         raise UsageError("sources=[]: give at least one Source")
     now = pd.Timestamp.now(tz=None) if now is None else pd.Timestamp(now)
@@ -173,9 +173,9 @@ def _across(frames: dict[str, pd.DataFrame]) -> list[PropertyResult]:
     names = list(frames)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            common = [c for c in frames[a].columns if c in frames[b].columns]
-            if not common:
-                continue
+            if set(frames[a].columns) != set(frames[b].columns):
+                continue  # only sources that feed the same table can duplicate each other
+            common = list(frames[a].columns)
             left = frames[a][common].drop_duplicates()
             n = len(left.merge(frames[b][common].drop_duplicates(), how="inner", on=common))
             out.append(
@@ -223,7 +223,8 @@ def check_join(
         _result(
             f"{lname}->{rname}.orphans",
             rate <= max_orphan_rate + 1e-12,
-            f"{orphans} of {len(lkeys)} keys ({rate:.1%}) find no match (allowed {max_orphan_rate:.1%}); coverage {1 - rate:.1%}",
+            f"{orphans} of {len(lkeys)} keys ({rate:.1%}) find no match "
+            f"(allowed {max_orphan_rate:.1%}); coverage {1 - rate:.1%}",
             count=orphans,
             example=sample,
         )

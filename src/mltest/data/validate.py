@@ -18,18 +18,21 @@ from mltest.report import PropertyResult, Report
 EXAMPLES = 5
 
 
-def _failure(
-    name: str, mask: np.ndarray, values: Any, index: pd.Index, what: str
-) -> PropertyResult:
+def _failure(name: str, mask: np.ndarray, s: Any, what: str) -> PropertyResult:
+    """A failed check with its count and the first few failing rows (values fetched for
+    those rows only: materialising a whole text column costs more than the check)."""
     rows = np.flatnonzero(mask)
     sample = rows[:EXAMPLES]
-    shown = [_plain(v) for v in np.asarray(values)[sample]] if values is not None else []
+    if isinstance(s, pd.Series):
+        index, shown = s.index[sample], [_plain(v) for v in s.iloc[sample]]
+    else:  # (index, values) of a cross-column rule
+        index, shown = s[0][sample], [_plain(v) for v in s[1][sample]]
     return PropertyResult(
         name,
         "failed",
         f"{len(rows)} row(s) {what}",
-        counterexample={"rows": [_plain(i) for i in index[sample]], "values": shown},
-        examples=int(len(rows)),
+        counterexample={"rows": [_plain(i) for i in index], "values": shown},
+        examples=len(rows),
     )
 
 
@@ -54,12 +57,56 @@ def _kind_ok(col: Column, s: pd.Series) -> bool:
     if col.kind == "datetime":
         return pd.api.types.is_datetime64_any_dtype(dtype)
     if col.kind == "category":
-        return (
-            isinstance(dtype, pd.CategoricalDtype)
-            or pd.api.types.is_string_dtype(dtype)
-            or dtype == object
-        )
-    return pd.api.types.is_string_dtype(dtype) or dtype == object
+        return isinstance(dtype, pd.CategoricalDtype) or _texty(dtype)
+    return _texty(dtype)
+
+
+def _texty(dtype: Any) -> bool:
+    return pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)
+
+
+def _nulls(s: pd.Series, arr: np.ndarray | None) -> np.ndarray:
+    if arr is not None and arr.dtype.kind == "f":
+        return np.isnan(arr)
+    if arr is not None and arr.dtype.kind in "biu":
+        return np.zeros(len(arr), dtype=bool)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy() < 0
+    return s.isna().to_numpy()
+
+
+def _range_mask(col: Column, s: pd.Series, arr: np.ndarray | None) -> np.ndarray:
+    if col.kind == "datetime":
+        values = s.to_numpy(dtype="datetime64[ns]")
+        lo = None if col.min is None else np.datetime64(pd.Timestamp(col.min).to_datetime64())
+        hi = None if col.max is None else np.datetime64(pd.Timestamp(col.max).to_datetime64())
+    else:
+        values = arr if arr is not None else s.to_numpy(dtype=float, na_value=np.nan)
+        lo, hi = col.min, col.max
+    bad = np.zeros(len(s), dtype=bool)
+    if lo is not None:
+        bad |= values < lo  # NaN and NaT compare False: nulls are the nulls check's business
+    if hi is not None:
+        bad |= values > hi
+    return bad
+
+
+def _category_mask(col: Column, s: pd.Series, present: np.ndarray) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):  # compare integer codes, not strings
+        allowed = np.flatnonzero(s.cat.categories.isin(col.categories or []))
+        return present & ~np.isin(s.cat.codes.to_numpy(), allowed)
+    return present & ~s.isin(col.categories or []).to_numpy()
+
+
+def _length_mask(col: Column, s: pd.Series) -> np.ndarray:
+    lengths = s.astype("string").str.len().to_numpy(dtype=float, na_value=np.nan)
+    bad = np.zeros(len(s), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if col.min_length is not None:
+            bad |= lengths < col.min_length
+        if col.max_length is not None:
+            bad |= lengths > col.max_length
+    return bad
 
 
 def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
@@ -71,69 +118,43 @@ def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
                 f"{prefix}.kind", "failed", f"dtype {s.dtype} is not {col.kind}", examples=len(s)
             )
         ]
-    null = s.isna().to_numpy()
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    arr = (
+        s.to_numpy(copy=False)
+        if numeric and not pd.api.types.is_extension_array_dtype(s.dtype)
+        else None
+    )
+    null = _nulls(s, arr)
     n_null = int(null.sum())
     if n_null and (not col.nullable or n_null / max(len(s), 1) > col.max_null_fraction + 1e-12):
         allowed = f"at most {col.max_null_fraction:.1%}" if col.nullable else "none"
-        out.append(_failure(f"{prefix}.nulls", null, None, s.index, f"null ({allowed} allowed)"))
+        out.append(_failure(f"{prefix}.nulls", null, s, f"null ({allowed} allowed)"))
     present = ~null
-    values = s.to_numpy()
+    checks = []
     if col.min is not None or col.max is not None:
-        num = pd.to_datetime(s) if col.kind == "datetime" else s
-        lo = pd.Timestamp(col.min) if col.kind == "datetime" and col.min is not None else col.min
-        hi = pd.Timestamp(col.max) if col.kind == "datetime" and col.max is not None else col.max
-        bad = np.zeros(len(s), dtype=bool)
-        if lo is not None:
-            bad |= (num < lo).to_numpy(dtype=bool, na_value=False)
-        if hi is not None:
-            bad |= (num > hi).to_numpy(dtype=bool, na_value=False)
-        if bad.any():
-            out.append(
-                _failure(
-                    f"{prefix}.range", bad, values, s.index, f"outside [{col.min}, {col.max}]"
-                )
-            )
+        checks.append(("range", _range_mask(col, s, arr), f"outside [{col.min}, {col.max}]"))
     if col.categories is not None:
-        bad = present & ~s.isin(col.categories).to_numpy()
-        if bad.any():
-            out.append(
-                _failure(f"{prefix}.categories", bad, values, s.index, "with unseen categories")
-            )
+        checks.append(("categories", _category_mask(col, s, present), "with unseen categories"))
     if col.unique:
-        bad = present & s.duplicated(keep=False).to_numpy()
-        if bad.any():
-            out.append(
-                _failure(f"{prefix}.unique", bad, values, s.index, "with duplicated values")
-            )
+        checks.append(
+            ("unique", present & s.duplicated(keep=False).to_numpy(), "with duplicated values")
+        )
     if col.kind in ("string", "category") and (
         col.min_length is not None or col.max_length is not None
     ):
-        lengths = s.astype("string").str.len().to_numpy(dtype=float, na_value=np.nan)
-        bad = np.zeros(len(s), dtype=bool)
-        with np.errstate(invalid="ignore"):
-            if col.min_length is not None:
-                bad |= lengths < col.min_length
-            if col.max_length is not None:
-                bad |= lengths > col.max_length
-        if bad.any():
-            out.append(
-                _failure(
-                    f"{prefix}.length",
-                    bad,
-                    values,
-                    s.index,
-                    f"of length outside [{col.min_length}, {col.max_length}]",
-                )
+        checks.append(
+            (
+                "length",
+                _length_mask(col, s),
+                f"of length outside [{col.min_length}, {col.max_length}]",
             )
+        )
     if col.pattern is not None:
         matched = s.astype("string").str.fullmatch(col.pattern).to_numpy(dtype=bool, na_value=True)
-        bad = present & ~matched
+        checks.append(("pattern", present & ~matched, f"not matching {col.pattern!r}"))
+    for rule, bad, what in checks:
         if bad.any():
-            out.append(
-                _failure(
-                    f"{prefix}.pattern", bad, values, s.index, f"not matching {col.pattern!r}"
-                )
-            )
+            out.append(_failure(f"{prefix}.{rule}", bad, s, what))
     return out
 
 
@@ -180,8 +201,10 @@ def _rule_results(rule: Any, df: pd.DataFrame) -> list[PropertyResult]:
         what = f"with {rule.left} and {rule.right} not present together"
     if not bad.any():
         return []
-    pairs = list(zip(left.to_numpy(), right.to_numpy(), strict=True))
-    return [_failure(f"rule: {rule.name}", bad, np.array(pairs, dtype=object), df.index, what)]
+    rows = np.flatnonzero(bad)[:EXAMPLES]
+    pairs = np.empty(len(df), dtype=object)
+    pairs[rows] = list(zip(left.iloc[rows], right.iloc[rows], strict=True))
+    return [_failure(f"rule: {rule.name}", bad, (df.index, pairs), what)]
 
 
 def failure_table(report: Report) -> str:

@@ -1,0 +1,114 @@
+"""Validation speed against pandera and the numpy floor, and generation speed.
+
+Goals (issue #5): validating 1,000,000 rows x 10 columns is at least as fast as pandera's
+``DataFrameSchema.validate(lazy=True)`` with the same rules, and within 2x of
+hand-vectorised numpy boolean masks; 200 frames from a 20-column inferred schema's
+``strategy()`` take under 5 s.
+Run: pytest benchmarks/bench_data.py -s
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+
+from mltest.data import Column, Schema, infer_schema
+
+N = 1_000_000
+FLOATS = [f"f{i}" for i in range(6)]
+INTS = ["i0", "i1"]
+CATS = ["c0", "c1"]
+LEVELS = ["north", "south", "east", "west"]
+
+
+def _frame():
+    rng = np.random.default_rng(0)
+    data = {c: rng.normal(size=N) for c in FLOATS}
+    data |= {c: rng.integers(0, 100, N) for c in INTS}
+    data |= {c: pd.Categorical(rng.choice(LEVELS, N), categories=LEVELS) for c in CATS}
+    return pd.DataFrame(data)
+
+
+def _ours():
+    cols = {c: Column(c, "float", min=-10.0, max=10.0) for c in FLOATS}
+    cols |= {c: Column(c, "int", min=0, max=99) for c in INTS}
+    cols |= {c: Column(c, "category", categories=LEVELS) for c in CATS}
+    return Schema(cols)
+
+
+def _floor(df):
+    bad = 0
+    for c in FLOATS:
+        a = df[c].to_numpy()
+        bad += int(((a < -10) | (a > 10) | np.isnan(a)).sum())
+    for c in INTS:
+        a = df[c].to_numpy()
+        bad += int(((a < 0) | (a > 99)).sum())
+    for c in CATS:
+        codes = df[c].cat.codes.to_numpy()
+        bad += int((codes < 0).sum())
+    return bad
+
+
+def _best(fn, rounds=3):
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return min(out)
+
+
+def test_validation_vs_pandera_and_numpy():
+    pa = pytest.importorskip("pandera.pandas")
+    df = _frame()
+    schema = _ours()
+    peer = pa.DataFrameSchema(
+        {c: pa.Column(float, pa.Check.in_range(-10.0, 10.0)) for c in FLOATS}
+        | {c: pa.Column(int, pa.Check.in_range(0, 99)) for c in INTS}
+        | {c: pa.Column(pd.CategoricalDtype(LEVELS), pa.Check.isin(LEVELS)) for c in CATS}
+    )
+    assert schema.validate(df).passed
+    assert _floor(df) == 0
+    ours = _best(lambda: schema.validate(df))
+    floor = _best(lambda: _floor(df))
+    theirs = _best(lambda: peer.validate(df, lazy=True))
+    print(
+        f"\nvalidate 1M x 10: mltest {ours:.3f}s, pandera {theirs:.3f}s "
+        f"({theirs / ours:.1f}x ours), numpy floor {floor:.3f}s (ours {ours / floor:.2f}x)"
+    )
+    assert ours <= theirs
+    assert ours <= 2 * floor
+
+
+def test_200_generated_frames_of_a_20_column_schema():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({f"x{i}": rng.normal(size=500) for i in range(12)})
+    df["n"] = rng.integers(0, 50, 500)
+    df["id"] = np.arange(500)
+    df["code"] = [f"ZX{i:05d}" for i in range(500)]
+    df["channel"] = rng.choice(["web", "store", "phone"], 500)
+    df["tier"] = pd.Categorical(rng.choice(["gold", "silver"], 500))
+    df["flag"] = rng.random(500) < 0.5
+    df["at"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 10**6, 500), unit="s")
+    df["note_share"] = np.where(rng.random(500) < 0.2, np.nan, rng.random(500))
+    schema = infer_schema(df)
+    assert len(schema.columns) == 20
+    seen = []
+
+    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
+    @given(schema.strategy())
+    def draw(frame):
+        seen.append(schema.validate(frame).passed)
+
+    start = time.perf_counter()
+    draw()
+    elapsed = time.perf_counter() - start
+    print(f"\n200 frames from a 20-column schema, each validated: {elapsed:.2f}s")
+    assert len(seen) == 200
+    assert all(seen)
+    assert elapsed < 5

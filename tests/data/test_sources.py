@@ -1,0 +1,124 @@
+"""Collection checks: a stale source, a 90% volume drop, 30% orphaned keys, duplicates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mltest
+from mltest.data import Source, check_join, check_schema_agreement, check_sources
+
+NOW = pd.Timestamp("2026-11-27 12:00")
+
+
+def _orders(n=1000, *, newest=NOW, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(n),
+            "customer_id": rng.integers(0, 200, n),
+            "placed_at": newest - pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+        }
+    )
+
+
+CUSTOMERS = pd.DataFrame({"customer_id": np.arange(200), "segment": ["a", "b"] * 100})
+
+
+def _result(report, name):
+    return next(r for r in report.results if r.name == name)
+
+
+def test_healthy_sources_pass():
+    orders = Source(
+        "orders",
+        _orders(),
+        timestamp="placed_at",
+        max_age="2h",
+        volume_history=[980, 1010, 1000, 1030],
+        key="order_id",
+    )
+    customers = Source("customers", lambda: CUSTOMERS, key="customer_id")
+    assert check_sources([orders, customers], now=NOW).passed
+    assert check_join(orders, customers, on="customer_id").passed
+
+
+def test_stale_source_is_reported():
+    stale = Source(
+        "orders", _orders(newest=NOW - pd.Timedelta("3D")), timestamp="placed_at", max_age="1D"
+    )
+    result = _result(check_sources([stale], now=NOW), "orders.freshness")
+    assert result.status == "failed"
+    assert "3 days" in result.message
+
+
+def test_volume_drop_of_90_percent_is_reported():
+    src = Source("orders", _orders(100), volume_history=[980, 1010, 1000, 1030])
+    result = _result(check_sources([src], now=NOW), "orders.volume")
+    assert result.status == "failed"
+    assert result.examples == 100
+
+
+def test_thirty_percent_orphans_are_reported():
+    orders = _orders()
+    known = CUSTOMERS[CUSTOMERS.customer_id >= 60]  # 60 of 200 customers (30%) missing
+    report = check_join(Source("orders", orders), Source("customers", known), on="customer_id")
+    result = _result(report, "orders->customers.orphans")
+    assert result.status == "failed"
+    used = orders.customer_id.unique()
+    assert result.examples == int((used < 60).sum())
+    assert f"({(used < 60).mean():.1%})" in result.message
+    relaxed = check_join(orders, known, on="customer_id", max_orphan_rate=0.35)
+    assert _result(relaxed, "left->right.orphans").status == "passed"
+
+
+def test_duplicated_keys_and_fanout():
+    dup = pd.concat([CUSTOMERS, CUSTOMERS.iloc[:10]])
+    report = check_join(_orders(), dup, on="customer_id")
+    assert _result(report, "right.key_unique").examples == 10
+    assert _result(report, "left->right.fanout").status == "failed"
+    src = Source("customers", dup, key="customer_id")
+    assert _result(check_sources([src], now=NOW), "customers.key_unique").examples == 20
+
+
+def test_duplicates_within_and_across_sources():
+    a = _orders(50)
+    b = pd.concat([a.iloc[:5], _orders(20, seed=3).assign(order_id=lambda d: d.order_id + 10_000)])
+    report = check_sources([Source("a", pd.concat([a, a.iloc[:2]])), Source("b", b)], now=NOW)
+    assert _result(report, "a.duplicate_rows").examples == 2
+    assert _result(report, "a~b.shared_rows").examples == 5
+
+
+def test_schema_agreement():
+    a = Source("eu", _orders(10))
+    b = Source("us", _orders(10).assign(customer_id=lambda d: d.customer_id.astype(float)))
+    result = check_schema_agreement([a, b]).results[0]
+    assert result.status == "failed"
+    assert "customer_id: int64 vs float64" in result.message
+
+
+def test_sources_from_files(tmp_path):
+    path = tmp_path / "orders.parquet"
+    _orders(30).to_parquet(path)
+    assert len(Source("orders", str(path)).load()) == 30
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        pytest.param(lambda: check_sources([]), "at least one", id="empty"),
+        pytest.param(lambda: Source("x", 3).load(), "data must be", id="data"),
+        pytest.param(lambda: Source("x", lambda: [1]).load(), "not a DataFrame", id="loader"),
+        pytest.param(lambda: Source("x", "missing.csv").load(), "does not exist", id="path"),
+        pytest.param(lambda: check_join(_orders(), CUSTOMERS, on="nope"), "no column", id="on"),
+        pytest.param(
+            lambda: check_sources([Source("x", _orders(), timestamp="placed_at")]),
+            "max_age",
+            id="age",
+        ),
+    ],
+)
+def test_bad_input_is_a_usage_error(make, match):
+    with pytest.raises(mltest.UsageError, match=match):
+        make()
