@@ -110,3 +110,8 @@ def test_strategy_data_is_used():
     fixed = st.just(np.arange(12.0).reshape(4, 3))
     mltest.check_transformer(Records(), data=fixed, max_examples=2, only=["fit_returns_self"])
     assert set(seen) == {(4, 3)}
+
+
+def test_unknown_only_is_named_as_only():
+    with pytest.raises(mltest.UsageError, match=r"only=\['nope'\]"):
+        mltest.check_transformer(StandardScaler(), only=["nope"])

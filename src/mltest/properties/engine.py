@@ -69,17 +69,26 @@ def prop(
     return decorate
 
 
-def validate_common(*, max_examples: Any, seed: Any, skip: Any, names: Sequence[str]) -> None:
+def validate_common(
+    *, max_examples: Any, seed: Any, skip: Any, names: Sequence[str], only: Any = None
+) -> None:
     """Argument checks every ``check_*`` function shares."""
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise UsageError(f"max_examples={max_examples!r}: must be a positive integer")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise UsageError(f"seed={seed!r}: must be None (derandomized) or an integer")
-    if isinstance(skip, str):
-        raise UsageError(f"skip={skip!r}: must be a collection of property names, not a string")
-    unknown = sorted(set(skip) - set(names))
-    if unknown:
-        raise UsageError(f"skip={unknown!r}: unknown property names; known: {sorted(names)}")
+    for argument, value in (("skip", skip), ("only", only)):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            raise UsageError(
+                f"{argument}={value!r}: must be a collection of property names, not a string"
+            )
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise UsageError(
+                f"{argument}={unknown!r}: unknown property names; known: {sorted(names)}"
+            )
 
 
 def _settings(max_examples: int) -> hypothesis.settings:

@@ -484,9 +484,9 @@ def check_loss(
         raise UsageError(f"nonnegative={nonnegative!r}: must be True or False")
     if reference is not None and not callable(reference):
         raise UsageError(f"reference={reference!r:.60}: must be callable or None")
-    validate_common(max_examples=max_examples, seed=seed, skip=skip, names=property_names())
-    if only is not None:
-        validate_common(max_examples=1, seed=None, skip=only, names=property_names())
+    validate_common(
+        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
+    )
     spec = LossSpec(fn, task, reduction, reference, nonnegative)
     name = getattr(fn, "__qualname__", None) or type(fn).__name__
     report = run_properties(

@@ -605,9 +605,9 @@ def check_metric(
     __tracebackhide__ = True
     flags = {"greater_is_better": greater_is_better, "symmetric": symmetric}
     bounds = _validate(fn, task, y_pred, bounds, best, reference, flags)
-    validate_common(max_examples=max_examples, seed=seed, skip=skip, names=property_names())
-    if only is not None:
-        validate_common(max_examples=1, seed=None, skip=only, names=property_names())
+    validate_common(
+        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
+    )
     spec = MetricSpec(
         fn,
         task,

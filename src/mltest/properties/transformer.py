@@ -648,9 +648,9 @@ def check_transformer(
     __tracebackhide__ = True
     tags = _tags(estimator)
     _validate(estimator, target, data, tags)
-    validate_common(max_examples=max_examples, seed=seed, skip=skip, names=property_names())
-    if only is not None:
-        validate_common(max_examples=1, seed=None, skip=only, names=property_names())
+    validate_common(
+        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
+    )
     if target is None and (tags.target_tags.required or _fit_needs_y(estimator)):
         target = "binary"
     spec = TransformerSpec(estimator=estimator, tags=tags, target=target, data=data)
