@@ -196,3 +196,33 @@ def test_reproducible_item_and_device_fixture(pytester):
             "*unseeded is not reproducible*",
         ]
     )
+
+
+def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, monkeypatch):
+    pytester.makepyfile(
+        test_speed=textwrap.dedent(
+            """
+            import os
+            import time
+
+            import pytest
+
+            DELAY = float(os.environ.get("DELAY", "0.002"))
+
+
+            @pytest.mark.mltest_perf(threshold=1.3)
+            def test_work(mltest_perf):
+                mltest_perf(time.sleep, DELAY)
+            """
+        )
+    )
+    args = ("-p", "no:cacheprovider", "--benchmark-min-rounds=15", "--benchmark-disable-gc")
+    first = pytester.runpytest_subprocess(*args)
+    first.assert_outcomes(passed=1)
+    assert list((pytester.path / ".mltest" / "perf").rglob("*.json"))
+    same = pytester.runpytest_subprocess(*args)
+    same.assert_outcomes(passed=1)
+    monkeypatch.setenv("DELAY", "0.004")  # a planted 2x slowdown
+    slower = pytester.runpytest_subprocess(*args)
+    slower.assert_outcomes(failed=1)
+    slower.stdout.fnmatch_lines(["*REGRESSION: median *x the baseline (threshold 1.30x)*"])

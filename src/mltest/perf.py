@@ -185,3 +185,49 @@ def peak_memory(fn: Callable[[], Any]) -> dict[str, int]:
     if cuda:
         out["cuda_peak_bytes"] = int(torch.cuda.max_memory_allocated())
     return out
+
+
+# --- the CI gate: baselines per machine, verdicts per test -------------------------------
+
+
+def baseline_path(root: str | os.PathLike[str], nodeid: str) -> str:
+    """Where a test's baseline lives: one file per test under a folder per machine
+    fingerprint, so parallel workers never write the same file."""
+    key = hashlib.sha256(nodeid.encode()).hexdigest()[:16]
+    return os.path.join(os.fspath(root), machine_fingerprint()["id"], f"{key}.json")
+
+
+@dataclasses.dataclass
+class PerfGate:
+    """What the ``mltest_perf`` fixture returns: call it like pytest-benchmark's
+    ``benchmark`` fixture; the timings are compared with this machine's baseline."""
+
+    benchmark: Any
+    nodeid: str
+    root: str
+    threshold: float
+    alpha: float
+    save: bool
+    verdict: Verdict | None = None
+
+    def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        result = self.benchmark(fn, *args, **kwargs)
+        samples = list(self.benchmark.stats.stats.data)
+        path = baseline_path(self.root, self.nodeid)
+        if self.save or not os.path.exists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as handle:
+                json.dump(
+                    {"nodeid": self.nodeid, "machine": machine_fingerprint(), "samples": samples},
+                    handle,
+                )
+            return result
+        with open(path) as handle:
+            baseline = json.load(handle)["samples"]
+        self.verdict = regression_verdict(
+            baseline, samples, threshold=self.threshold, alpha=self.alpha
+        )
+        if self.verdict.regressed:
+            raise CheckFailure(f"{self.nodeid}: {self.verdict} (baseline {path})")
+        return result

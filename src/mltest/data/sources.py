@@ -76,7 +76,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if path.suffix == ".csv":
         return pd.read_csv(path)
     if path.suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except ImportError as exc:
+            raise UsageError(
+                f"path {str(path)!r}: reading Parquet needs pyarrow "
+                "(pip install 'pytest-mltest[data]')"
+            ) from exc
     raise UsageError(f"path {str(path)!r}: only .csv and .parquet files are read")
 
 
