@@ -220,9 +220,10 @@ def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, mon
     first = pytester.runpytest_subprocess(*args)
     first.assert_outcomes(passed=1)
     assert list((pytester.path / ".mltest" / "perf").rglob("*.json"))
-    same = pytester.runpytest_subprocess(*args)
+    # under pytest-xdist (pytest-benchmark switches itself off there) the gate still works
+    same = pytester.runpytest_subprocess(*args, "-n", "2")
     same.assert_outcomes(passed=1)
     monkeypatch.setenv("DELAY", "0.004")  # a planted 2x slowdown
-    slower = pytester.runpytest_subprocess(*args)
+    slower = pytester.runpytest_subprocess(*args, "-n", "2")
     slower.assert_outcomes(failed=1)
     slower.stdout.fnmatch_lines(["*REGRESSION: median *x the baseline (threshold 1.30x)*"])
