@@ -34,21 +34,62 @@ def _cuda_sync() -> None:
         torch.cuda.synchronize()
 
 
+_CAL_MATRIX = np.random.default_rng(0).normal(size=(96, 96))
+
+
+def _calibration_workload() -> float:
+    """A fixed mix of interpreter, sorting and BLAS work: whatever slows the machine down
+    (frequency scaling, a noisy neighbour) slows this down too."""
+    total = 0
+    for i in range(15_000):
+        total += i * i
+    return (
+        total + float(np.sort(_CAL_MATRIX.ravel())[0]) + float((_CAL_MATRIX @ _CAL_MATRIX)[0, 0])
+    )
+
+
+def calibration_seconds(rounds: int = 5) -> float:
+    """Median time of the calibration workload now."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        _calibration_workload()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
 def time_call(
-    fn: Callable[[], Any], *, min_time: float = 0.05, max_repeats: int = 50
+    fn: Callable[[], Any],
+    *,
+    min_time: float = 0.05,
+    max_repeats: int = 50,
+    calibrate: bool = False,
 ) -> list[float]:
-    """Timing samples of ``fn()`` (seconds each), with CUDA synchronised around each call,
-    repeated until ``min_time`` has passed (at least 3 samples, at most ``max_repeats``)."""
+    """Timing samples of ``fn()``, with CUDA synchronised around each call, repeated until
+    ``min_time`` has passed (at least 3 samples, at most ``max_repeats``).
+
+    ``calibrate=True`` interleaves the calibration workload and returns samples in
+    calibration units (``fn`` time / median calibration time): machine-wide drift, which
+    reached 1.3x within a minute on this project's 2-core machine, then cancels out.
+    """
     samples: list[float] = []
+    cal: list[float] = []
     start_all = time.perf_counter()
     while len(samples) < max_repeats and (
         len(samples) < 3 or time.perf_counter() - start_all < min_time
     ):
+        if calibrate:
+            start = time.perf_counter()
+            _calibration_workload()
+            cal.append(time.perf_counter() - start)
         _cuda_sync()
         start = time.perf_counter()
         fn()
         _cuda_sync()
         samples.append(time.perf_counter() - start)
+    if calibrate:
+        unit = float(np.median(cal))
+        return [t / unit for t in samples]
     return samples
 
 
@@ -200,7 +241,8 @@ def baseline_path(root: str | os.PathLike[str], nodeid: str) -> str:
 @dataclasses.dataclass
 class PerfGate:
     """What the ``mltest_perf`` fixture returns: call it like pytest-benchmark's
-    ``benchmark`` fixture; the timings are compared with this machine's baseline."""
+    ``benchmark`` fixture; the timings, in calibration units (see ``time_call``), are
+    compared with this machine's baseline."""
 
     benchmark: Any
     nodeid: str
@@ -212,14 +254,17 @@ class PerfGate:
 
     def __call__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
+        before = calibration_seconds()
         result = self.benchmark(fn, *args, **kwargs)
         stats = getattr(self.benchmark, "stats", None)
-        if stats is not None:
-            samples = list(stats.stats.data)
+        if stats is not None:  # in calibration units, bracketed by two calibrations
+            unit = (before + calibration_seconds()) / 2
+            samples = [t / unit for t in stats.stats.data]
         else:
             # pytest-benchmark disables itself under pytest-xdist and --benchmark-disable;
             # the gate still needs samples, so it takes its own
-            samples = time_call(functools.partial(fn, *args, **kwargs), min_time=0.2)
+            call = functools.partial(fn, *args, **kwargs)
+            samples = time_call(call, min_time=0.2, calibrate=True)
         path = baseline_path(self.root, self.nodeid)
         if self.save or not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
