@@ -227,3 +227,38 @@ def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, mon
     slower = pytester.runpytest_subprocess(*args, "-n", "2")
     slower.assert_outcomes(failed=1)
     slower.stdout.fnmatch_lines(["*REGRESSION: median *x the baseline (threshold 1.30x)*"])
+
+
+def test_mltest_schema_fixture(pytester):
+    schemas = pytester.mkdir("schemas")
+    (schemas / "orders.json").write_text(
+        '{"columns": [{"name": "amount", "kind": "float", "min": 0}]}'
+    )
+    pytester.makepyfile(
+        test_orders=textwrap.dedent(
+            """
+            import pandas as pd
+            import pytest
+            import mltest
+            from mltest.data import assert_valid
+
+
+            def test_valid(mltest_schema):
+                schema = mltest_schema("schemas/orders.json")
+                assert_valid(pd.DataFrame({"amount": [1.0, 2.0]}), schema)
+
+
+            def test_invalid(mltest_schema):
+                schema = mltest_schema("schemas/orders.json")
+                assert_valid(pd.DataFrame({"amount": [-1.0]}), schema)
+
+
+            def test_missing(mltest_schema):
+                with pytest.raises(mltest.UsageError, match="nope.json"):
+                    mltest_schema("schemas/nope.json")
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*amount.range*1*"])

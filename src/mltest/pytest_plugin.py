@@ -51,6 +51,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORTS] = {}
 
 
+@pytest.fixture(scope="session")
+def _mltest_schema_cache() -> dict[Path, Any]:
+    return {}
+
+
+@pytest.fixture
+def mltest_schema(request: pytest.FixtureRequest, _mltest_schema_cache: dict[Path, Any]) -> Any:
+    """A loader of schema files: ``mltest_schema("schemas/orders.yaml")`` reads the file
+    relative to the requesting test's folder (once per session) and returns the
+    ``mltest.data.Schema``; a missing or malformed file is a ``UsageError`` naming it."""
+    from mltest.data import Schema
+
+    def load(name: str) -> Any:
+        path = (request.path.parent / name).resolve()
+        if path not in _mltest_schema_cache:
+            _mltest_schema_cache[path] = Schema.load(path)
+        return _mltest_schema_cache[path]
+
+    return load
+
+
 @pytest.fixture
 def mltest_perf(request: pytest.FixtureRequest, benchmark: Any) -> Any:
     """pytest-benchmark's ``benchmark``, gated: the timings are compared with this
