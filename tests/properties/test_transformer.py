@@ -133,3 +133,11 @@ def test_every_input_refused_is_an_error_naming_the_refusal():
     report = mltest.check_transformer(SelectKBest(), raise_on_failure=False, max_examples=5)
     assert report["fit_returns_self"].status == "error"
     assert "requires y" in report["fit_returns_self"].message
+
+
+def test_naive_scaler_passes_sklearn_check_estimator_but_not_mltest():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(bug.NaiveScaler())  # scikit-learn's own checks find nothing
+    report = mltest.check_transformer(bug.NaiveScaler(), raise_on_failure=False)
+    assert "finite_output" in report.failed
