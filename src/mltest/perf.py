@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -27,8 +28,6 @@ from mltest.errors import CheckFailure, UsageError
 
 
 def _cuda_sync() -> None:
-    import sys
-
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         torch.cuda.synchronize()
@@ -199,8 +198,6 @@ def machine_fingerprint() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
-    import sys
-
     if "torch" in sys.modules:
         info["torch"] = sys.modules["torch"].__version__
     info["id"] = hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest()[:16]
@@ -210,8 +207,6 @@ def machine_fingerprint() -> dict[str, str]:
 def peak_memory(fn: Callable[[], Any]) -> dict[str, int]:
     """Peak Python heap allocation of ``fn()`` (tracemalloc), and torch's CUDA peak when a
     GPU is present, in bytes."""
-    import sys
-
     torch: Any = sys.modules.get("torch")
     cuda = torch is not None and torch.cuda.is_available()
     if cuda:

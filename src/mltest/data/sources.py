@@ -4,7 +4,7 @@ schema agreement. Every check is one ``PropertyResult`` in the shared ``Report``
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +269,3 @@ def check_schema_agreement(sources: Sequence[Source]) -> Report:
             )
         )
     return report
-
-
-Loader = Callable[[], pd.DataFrame]

@@ -60,7 +60,7 @@ def path_tolerance(*dtypes: Any) -> float:
     return max(PATH_TOLERANCE.get(np.dtype(d).name, 1e-6) for d in dtypes)
 
 
-def assert_close(actual: Any, expected: Any, what: str, *, loose: float = 1.0) -> None:
+def assert_outputs_close(actual: Any, expected: Any, what: str, *, loose: float = 1.0) -> None:
     """Raise ``Violation`` unless two outputs agree within ``PATH_TOLERANCE``.
 
     The absolute tolerance scales with the expected array's magnitude, since the outputs

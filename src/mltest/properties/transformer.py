@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mltest import strategies as mst
 from mltest.errors import UsageError
 from mltest.properties._arrays import (
-    assert_close,
+    assert_outputs_close,
     dense,
     n_rows,
     snapshot,
@@ -287,7 +287,7 @@ def fit_transform_consistent(case: TransformerCase) -> None:
     any difference is training/serving skew.
     """
     out = case.fit_transform_new(snapshot(case.X), snapshot(case.y))
-    assert_close(out, case.output, "fit_transform(X) differs from fit(X).transform(X)")
+    assert_outputs_close(out, case.output, "fit_transform(X) differs from fit(X).transform(X)")
 
 
 @prop(PROPERTIES)
@@ -301,7 +301,7 @@ def transform_deterministic(case: TransformerCase) -> None:
     if n_rows(case.X) > 1:
         case.transform(case.model, take_rows(snapshot(case.X), [0]))
     again = case.transform(case.model, snapshot(case.X))
-    assert_close(again, case.output, "a second transform(X) differs from the first")
+    assert_outputs_close(again, case.output, "a second transform(X) differs from the first")
 
 
 @prop(PROPERTIES)
@@ -316,7 +316,7 @@ def row_subset_consistent(case: TransformerCase) -> None:
         raise NotApplicable("needs at least 3 rows")
     idx = list(range(0, n, 2))[::-1]
     part = case.transform(case.model, take_rows(snapshot(case.X), idx))
-    assert_close(
+    assert_outputs_close(
         part, case.output[idx], f"transform of rows {idx} differs from those rows of transform(X)"
     )
 
@@ -335,7 +335,7 @@ def fit_row_order_invariant(case: TransformerCase) -> None:
     y = None if case.y is None else take_rows(case.y, rev)
     est = case.fit_new(take_rows(snapshot(case.X), rev), y)
     out = case.transform(est, snapshot(case.X))
-    assert_close(out, case.output, "transform after fitting on reversed rows differs")
+    assert_outputs_close(out, case.output, "transform after fitting on reversed rows differs")
 
 
 @prop(PROPERTIES)
@@ -382,7 +382,7 @@ def numpy_frame_agree(case: TransformerCase) -> None:
         raise NotApplicable(f"the other container was refused: {exc}") from exc
     except Exception as exc:
         raise Violation(f"transform raised {type(exc).__name__}: {exc}") from exc
-    assert_close(out, case.output, f"{type(other).__name__} input gives other numbers")
+    assert_outputs_close(out, case.output, f"{type(other).__name__} input gives other numbers")
 
 
 @prop(PROPERTIES, applies=_has("get_feature_names_out"))
@@ -426,7 +426,9 @@ def inverse_transform_roundtrip(case: TransformerCase) -> None:
     if case.two_d and np.shape(back) != want:
         raise Violation(f"inverse_transform returned shape {np.shape(back)}, expected {want}")
     again = case.transform(case.model, back, "transform of inverse_transform's output")
-    assert_close(again, case.output, "transform(inverse_transform(Z)) differs from Z", loose=10)
+    assert_outputs_close(
+        again, case.output, "transform(inverse_transform(Z)) differs from Z", loose=10
+    )
 
 
 @prop(PROPERTIES, applies=_has_params)
@@ -483,7 +485,7 @@ def pickle_roundtrip(case: TransformerCase) -> None:
     blob = call_user("pickle.dumps", pickle.dumps, case.model)
     restored = call_user("pickle.loads", pickle.loads, blob)
     out = case.transform(restored, snapshot(case.X), "transform after unpickling")
-    assert_close(out, case.output, "the unpickled transformer gives other output")
+    assert_outputs_close(out, case.output, "the unpickled transformer gives other output")
 
 
 @prop(PROPERTIES, applies=_requires_fit)
@@ -548,7 +550,9 @@ def single_row_transform(case: TransformerCase) -> None:
     """
     for i in {0, n_rows(case.X) - 1}:
         out = case.transform(case.model, take_rows(snapshot(case.X), [i]), "transform of one row")
-        assert_close(out, case.output[[i]], f"transform of row {i} alone differs from row {i}")
+        assert_outputs_close(
+            out, case.output[[i]], f"transform of row {i} alone differs from row {i}"
+        )
 
 
 @prop(PROPERTIES, applies=_preserves_dtype)
