@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 
 from mltest.data import Column, Schema, infer_schema
+from mltest.perf import best_time
 
 N = 1_000_000
 FLOATS = [f"f{i}" for i in range(6)]
@@ -54,15 +55,6 @@ def _floor(df):
     return bad
 
 
-def _best(fn, rounds=3):
-    out = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return min(out)
-
-
 def test_validation_vs_pandera_and_numpy():
     pa = pytest.importorskip("pandera.pandas")
     df = _frame()
@@ -74,9 +66,9 @@ def test_validation_vs_pandera_and_numpy():
     )
     assert schema.validate(df).passed
     assert _floor(df) == 0
-    ours = _best(lambda: schema.validate(df))
-    floor = _best(lambda: _floor(df))
-    theirs = _best(lambda: peer.validate(df, lazy=True))
+    ours = best_time(lambda: schema.validate(df), rounds=3)
+    floor = best_time(lambda: _floor(df), rounds=3)
+    theirs = best_time(lambda: peer.validate(df, lazy=True), rounds=3)
     print(
         f"\nvalidate 1M x 10: mltest {ours:.3f}s, pandera {theirs:.3f}s "
         f"({theirs / ours:.1f}x ours), numpy floor {floor:.3f}s (ours {ours / floor:.2f}x)"

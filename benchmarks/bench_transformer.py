@@ -6,27 +6,17 @@ Run: pytest benchmarks/bench_transformer.py --benchmark-only -s
 
 from __future__ import annotations
 
-import time
-
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
 import mltest
-
-
-def _best_of(fn, rounds):
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from mltest.perf import best_time
 
 
 def test_check_transformer_vs_check_estimator(benchmark):
     check_estimator(StandardScaler())  # warm both up: imports and first-call costs
     mltest.check_transformer(StandardScaler(), max_examples=5)
-    peer = _best_of(lambda: check_estimator(StandardScaler()), rounds=5)
+    peer = best_time(lambda: check_estimator(StandardScaler()), rounds=5)
     ours = benchmark.pedantic(
         mltest.check_transformer, args=(StandardScaler(),), rounds=5, iterations=1
     )

@@ -92,6 +92,11 @@ def time_call(
     return samples
 
 
+def best_time(fn: Callable[[], Any], *, rounds: int = 5) -> float:
+    """The fastest of ``rounds`` timings of ``fn()``: noise only ever adds time."""
+    return min(time_call(fn, min_time=float("inf"), max_repeats=max(rounds, 3)))
+
+
 @dataclasses.dataclass(frozen=True)
 class Scaling:
     exponent: float
@@ -128,7 +133,7 @@ def assert_scaling(
     seconds = []
     for n in sizes:
         data = make_input(n)
-        seconds.append(min(time_call(functools.partial(fn, data))))
+        seconds.append(min(time_call(functools.partial(fn, data))))  # adaptive repeats
     exponent = float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
     result = Scaling(exponent, sizes, seconds)
     if exponent > max_exponent:

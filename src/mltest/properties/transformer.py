@@ -53,12 +53,12 @@ class TransformerSpec:
     target: str | None
     data: Any
 
-    @property
-    def params(self) -> dict[str, Any]:
+    @functools.cached_property
+    def params(self) -> dict[str, Any]:  # read once per check, not per clone
         get_params = getattr(self.estimator, "get_params", None)
         return get_params(deep=False) if callable(get_params) else {}
 
-    @property
+    @functools.cached_property
     def randomized(self) -> bool:
         return "random_state" in self.params
 
