@@ -31,6 +31,46 @@ def default_tolerances(*dtypes: Any) -> tuple[float, float]:
     return rtol, atol
 
 
+# Two legitimate computation paths of one algorithm (another row order, another batch,
+# a refit, one row at a time) differ by the rounding of the *algorithm*, not of one
+# operation: SVDs, distance expansions and iterative solvers lose a few digits. Bugs
+# differ by orders of magnitude more. (rtol, atol) per dtype; atol is relative to the
+# magnitude of the expected values (see ``scaled_difference``).
+_PATH_TOLERANCES: dict[str, tuple[float, float]] = {
+    "float16": (1e-2, 1e-2),
+    "bfloat16": (5e-2, 5e-2),
+    "float32": (1e-4, 1e-4),
+    "float64": (1e-6, 1e-6),
+}
+
+
+def path_tolerances(*dtypes: Any) -> tuple[float, float]:
+    """The loosest ``(rtol, atol)`` of ``_PATH_TOLERANCES`` among the float ``dtypes``
+    (float64's when there are none: integers compared after another path stay exact
+    anyway, and a float against an integer is held to float64's)."""
+    found = [_PATH_TOLERANCES.get(_dtype_name(d), (1e-6, 1e-6)) for d in dtypes]
+    return max((t[0] for t in found), default=1e-6), max((t[1] for t in found), default=1e-6)
+
+
+def scaled_difference(
+    actual: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None
+) -> Difference | None:
+    """``array_difference`` with ``atol`` taken relative to the largest finite magnitude
+    of ``expected`` (at least 1), and both tolerances defaulting to the path tolerances
+    of the float dtypes involved: how two outputs of one computation are compared."""
+    a, b = np.asarray(actual), np.asarray(expected)
+    floats = [x.dtype for x in (a, b) if x.dtype.kind in "fc"]
+    if rtol is None or atol is None:
+        d_rtol, d_atol = path_tolerances(*floats)
+        rtol = d_rtol if rtol is None else rtol
+        atol = d_atol if atol is None else atol
+    if floats and b.dtype.kind in "fciub" and b.size:
+        with np.errstate(invalid="ignore"):
+            finite = np.abs(b[np.isfinite(b)]) if b.dtype.kind in "fc" else np.abs(b)
+        atol *= max(1.0, float(finite.max())) if finite.size else 1.0
+    return array_difference(a, b, rtol=rtol, atol=atol)
+
+
 def _dtype_name(dtype: Any) -> str:
     text = str(dtype)
     if text.startswith("torch."):
@@ -57,6 +97,11 @@ class Difference:
     def __str__(self) -> str:
         if self.shape is not None:
             return f"shape {self.shape} where {tuple(np.shape(self.expected))} was expected"
+        if self.n_total == 1 and not self.worst_index:
+            return (
+                f"{self.actual!r} vs {self.expected!r} (abs diff {self.max_abs:.3g}, "
+                f"rel diff {self.max_rel:.3g})"
+            )
         return (
             f"{self.n_mismatched} of {self.n_total} values differ "
             f"(max abs diff {self.max_abs:.3g}, max rel diff {self.max_rel:.3g}; "

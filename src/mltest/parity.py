@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from mltest import arguments
+from mltest.checker import PropertyChecker, RunOptions
 from mltest.compare import deep_differences, default_tolerances
-from mltest.errors import CheckFailure, UsageError
-from mltest.properties.engine import Property, Violation, run_properties, validate_common
-from mltest.report import Report
+from mltest.engine import Property, Violation, call_user
+from mltest.errors import UsageError
+from mltest.report import PropertyResult, Report
 
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
@@ -51,12 +53,6 @@ def _move(value: Any, device: str) -> Any:
     return value
 
 
-def _skip(reason: str) -> None:
-    import pytest
-
-    pytest.skip(reason)
-
-
 def _dtypes(value: Any) -> list[Any]:
     if hasattr(value, "dtype"):
         return [value.dtype]
@@ -67,42 +63,83 @@ def _dtypes(value: Any) -> list[Any]:
     return []
 
 
-def assert_parity(
+def check_parity(
     fn: Callable[..., Any],
     *args: Any,
     devices: list[str] | None = None,
     rtol: float | None = None,
     atol: float | None = None,
+    raise_on_failure: bool = True,
     **kwargs: Any,
-) -> None:
+) -> Report:
     """Run ``fn`` with its tensor arguments (and modules) on each device and compare every
     output with the first device's, with dtype-aware default tolerances.
 
-    ``devices=None`` means every device present; with only the CPU there is nothing to
-    compare and the test is *skipped* with that reason. A named device that is not present
-    is a skip too, never a silent pass.
+    ``devices=None`` means every device present. With only the CPU there is nothing to
+    compare, and a named device that is not present cannot be compared: the result is
+    ``skipped`` with reason ``unavailable`` (``assert_parity`` turns that into a pytest
+    skip), never a silent pass. An exception from ``fn`` on a device is a failure.
     """
     __tracebackhide__ = True
+    arguments.flag("raise_on_failure", raise_on_failure)
+    name = getattr(fn, "__qualname__", repr(fn))
+    report = Report(name, kind="parity", stage="reproducibility")
     present = available_devices()
     wanted = present if devices is None else list(devices)
     missing = [d for d in wanted if d not in present]
-    if missing:
-        _skip(f"device(s) {missing} not present (present: {present})")
-    if len(wanted) < 2:
-        _skip(f"parity needs two devices; present: {present}")
-    outputs = [(d, fn(*_move(args, d), **_move(kwargs, d))) for d in wanted]
+    if missing or len(wanted) < 2:
+        why = (
+            f"device(s) {missing} not present (present: {present})"
+            if missing
+            else f"parity needs two devices; present: {present}"
+        )
+        report.add(PropertyResult("device_parity", "skipped", why, reason="unavailable"))
+        return report.conclude(raise_on_failure)
+    report.add(_device_parity(fn, args, kwargs, wanted, rtol, atol))
+    return report.conclude(raise_on_failure)
+
+
+def _device_parity(
+    fn: Callable[..., Any],
+    args: Any,
+    kwargs: Any,
+    devices: list[str],
+    rtol: float | None,
+    atol: float | None,
+) -> PropertyResult:
+    """``fn`` gives the same outputs on every device, within dtype-aware tolerances."""
+    try:
+        outputs = [
+            (d, call_user(f"fn on {d}", fn, *_move(args, d), **_move(kwargs, d))) for d in devices
+        ]
+    except Violation as exc:
+        return PropertyResult("device_parity", "failed", str(exc), cause=exc)
     base, expected = outputs[0]
     d_rtol, d_atol = default_tolerances(*_dtypes(expected))
     rtol = d_rtol if rtol is None else rtol
     atol = d_atol if atol is None else atol
-    report = []
-    for device, out in outputs[1:]:
-        found = deep_differences(_cpu(out), _cpu(expected), rtol=rtol, atol=atol)
-        report += [f"  {device} vs {base}: {d}" for d in found]
-    if report:
-        raise CheckFailure(
-            f"{getattr(fn, '__qualname__', fn)} differs across devices:\n" + "\n".join(report)
+    found = [
+        f"{device} vs {base}: {d}"
+        for device, out in outputs[1:]
+        for d in deep_differences(_cpu(out), _cpu(expected), rtol=rtol, atol=atol)
+    ]
+    if found:
+        return PropertyResult(
+            "device_parity", "failed", "differs across devices:\n  " + "\n  ".join(found)
         )
+    return PropertyResult(
+        "device_parity",
+        "passed",
+        f"{', '.join(devices)} agree",
+        figures={"rtol": rtol, "atol": atol},
+    )
+
+
+def assert_parity(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Report:
+    """``check_parity`` raising ``CheckFailure`` on failure; inside pytest, a device that
+    is not present skips the test with the reason."""
+    __tracebackhide__ = True
+    return check_parity(fn, *args, **kwargs, raise_on_failure=True)
 
 
 def _to_float64(value: Any) -> Any:
@@ -119,9 +156,13 @@ def _to_float64(value: Any) -> Any:
     return value
 
 
-def assert_matches_float64(
-    fn: Callable[..., Any], *args: Any, ulps: float = 128.0, **kwargs: Any
-) -> None:
+def check_matches_float64(
+    fn: Callable[..., Any],
+    *args: Any,
+    ulps: float = 128.0,
+    raise_on_failure: bool = True,
+    **kwargs: Any,
+) -> Report:
     """Compare ``fn``'s float32 result with the same function run on float64 copies of its
     inputs; the tolerance is ``ulps`` float32 epsilons (relative, and absolute scaled by the
     output's magnitude).
@@ -129,10 +170,23 @@ def assert_matches_float64(
     Catches float32 cancellation and accumulation error without a second implementation.
     """
     __tracebackhide__ = True
-    if not isinstance(ulps, (int, float)) or ulps <= 0:
+    arguments.number("ulps", ulps)
+    if ulps <= 0:
         raise UsageError(f"ulps={ulps!r}: must be a positive number")
-    low = fn(*args, **kwargs)
-    high = fn(*_to_float64(args), **_to_float64(kwargs))
+    arguments.flag("raise_on_failure", raise_on_failure)
+    report = Report(getattr(fn, "__qualname__", repr(fn)), kind="float64", stage="reproducibility")
+    report.add(_matches_float64(fn, args, kwargs, ulps))
+    return report.conclude(raise_on_failure)
+
+
+def _matches_float64(
+    fn: Callable[..., Any], args: Any, kwargs: Any, ulps: float
+) -> PropertyResult:
+    try:
+        low = call_user("fn", fn, *args, **kwargs)
+        high = call_user("fn on float64 copies", fn, *_to_float64(args), **_to_float64(kwargs))
+    except Violation as exc:
+        return PropertyResult("matches_float64", "failed", str(exc), cause=exc)
     tol = ulps * FLOAT32_EPS
     scale = (
         max(1.0, *(float(np.max(np.abs(np.asarray(_cpu(v))))) for v in _leaves(high)))
@@ -142,9 +196,15 @@ def assert_matches_float64(
     found = deep_differences(_to_float64(_cpu(low)), _cpu(high), rtol=tol, atol=tol * scale)
     if found:
         lines = "\n".join(f"  {d}" for d in found)
-        raise CheckFailure(
-            f"float32 result differs from float64 by more than {ulps:g} eps:\n{lines}"
-        )
+        message = f"float32 result differs from float64 by more than {ulps:g} eps:\n{lines}"
+        return PropertyResult("matches_float64", "failed", message)
+    return PropertyResult("matches_float64", "passed", f"within {ulps:g} float32 eps")
+
+
+def assert_matches_float64(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Report:
+    """``check_matches_float64`` raising ``CheckFailure`` on failure."""
+    __tracebackhide__ = True
+    return check_matches_float64(fn, *args, **kwargs, raise_on_failure=True)
 
 
 def _cpu(value: Any) -> Any:
@@ -172,60 +232,109 @@ def _leaves(value: Any) -> list[Any]:
 class _EquivalenceSpec:
     fn_a: Callable[..., Any]
     fn_b: Callable[..., Any]
+    strategy: st.SearchStrategy[Any]
     rtol: float | None
     atol: float | None
 
 
-def _equivalent(case: tuple[_EquivalenceSpec, Any]) -> None:
-    """``fn_a`` and ``fn_b`` give the same outputs on every generated input."""
-    spec, example = case
+@dataclasses.dataclass(frozen=True)
+class _Outputs:
+    """One drawn input, prepared: both implementations' outputs on copies of it."""
+
+    spec: _EquivalenceSpec
+    a: Any
+    b: Any
+
+
+def _outputs(spec: _EquivalenceSpec, example: Any) -> _Outputs:
     args = example if isinstance(example, tuple) else (example,)
-    try:
-        a, b = spec.fn_a(*copy.deepcopy(args)), spec.fn_b(*copy.deepcopy(args))
-    except Exception as exc:
-        raise Violation(f"raised {type(exc).__name__}: {exc}") from exc
-    found = deep_differences(_cpu(a), _cpu(b), rtol=spec.rtol, atol=spec.atol)
+    a = call_user("fn_a", spec.fn_a, *copy.deepcopy(args))
+    b = call_user("fn_b", spec.fn_b, *copy.deepcopy(args))
+    return _Outputs(spec, a, b)
+
+
+def equivalent(case: _Outputs) -> None:
+    """``fn_a`` and ``fn_b`` give the same outputs on every generated input.
+
+    A re-implementation (vectorised, in another framework, fused for speed) must compute
+    the same function as the one it replaces, on every input the strategy can produce.
+    """
+    found = deep_differences(_cpu(case.a), _cpu(case.b), rtol=case.spec.rtol, atol=case.spec.atol)
     if found:
         raise Violation("outputs differ: " + "; ".join(str(d) for d in found[:5]))
 
 
-EQUIVALENT = Property("equivalent", _equivalent, lambda spec: None)
+EQUIVALENT = Property("equivalent", equivalent, lambda spec: None)
 
 
-def assert_equivalent(
+class EquivalenceChecker(PropertyChecker):
+    """Two implementations of one function, on inputs from a user's strategy."""
+
+    name = "equivalent"
+    stage = "code"
+    argument = "fn_a"
+    max_examples = 100
+
+    def kind_properties(self) -> list[Property]:
+        return [EQUIVALENT]
+
+    def prepare(self, fn_a: Any, **options: Any) -> _EquivalenceSpec:
+        fn_b, strategy = options["fn_b"], options["strategy"]
+        arguments.instance_of_callable("fn_a", fn_a, "fn_a(*example)")
+        arguments.instance_of_callable("fn_b", fn_b, "fn_b(*example)")
+        if not isinstance(strategy, st.SearchStrategy):
+            raise UsageError(f"strategy={strategy!r:.60}: must be a hypothesis strategy")
+        return _EquivalenceSpec(fn_a, fn_b, strategy, options["rtol"], options["atol"])
+
+    def strategy(self, spec: _EquivalenceSpec) -> st.SearchStrategy[Any]:
+        return spec.strategy
+
+    def make_case(self, spec: _EquivalenceSpec, example: Any) -> _Outputs:
+        return _outputs(spec, example)
+
+    def run(self, spec: _EquivalenceSpec, options: RunOptions) -> Report:
+        name = f"{options.name} vs {self.describe(spec.fn_b)}"
+        return super().run(spec, dataclasses.replace(options, name=name))
+
+
+EQUIVALENCE = EquivalenceChecker()
+
+
+@EQUIVALENCE.public
+def check_equivalent(
     fn_a: Callable[..., Any],
     fn_b: Callable[..., Any],
     strategy: st.SearchStrategy[Any],
     *,
     rtol: float | None = None,
     atol: float | None = None,
-    max_examples: int = 100,
+    max_examples: int = EQUIVALENCE.max_examples,
     seed: int | None = None,
+    raise_on_failure: bool = True,
 ) -> Report:
     """Check two implementations of one function (a numpy and a torch metric, say) agree on
-    inputs drawn from ``strategy`` (a tuple is spread as arguments). Raises ``CheckFailure``
-    with the minimal input where they differ; returns the ``Report``.
+    inputs drawn from ``strategy`` (a tuple is spread as arguments); a failure carries the
+    minimal input where they differ.
+
+    >>> from hypothesis import strategies as st
+    >>> check_equivalent(abs, lambda x: x if x >= 0 else -x, st.integers()).passed
+    True
+    """
+    __tracebackhide__ = True
+    return EQUIVALENCE.check_arguments(locals())
+
+
+def assert_equivalent(
+    fn_a: Callable[..., Any],
+    fn_b: Callable[..., Any],
+    strategy: st.SearchStrategy[Any],
+    **kwargs: Any,
+) -> Report:
+    """``check_equivalent`` raising ``CheckFailure`` on failure.
 
     >>> from hypothesis import strategies as st
     >>> assert_equivalent(abs, lambda x: x if x >= 0 else -x, st.integers()).passed
     True
     """
     __tracebackhide__ = True
-    for name, f in (("fn_a", fn_a), ("fn_b", fn_b)):
-        if not callable(f):
-            raise UsageError(f"{name}={f!r:.60}: must be callable")
-    if not isinstance(strategy, st.SearchStrategy):
-        raise UsageError(f"strategy={strategy!r:.60}: must be a hypothesis strategy")
-    validate_common(max_examples=max_examples, seed=seed, skip=(), names=["equivalent"])
-    spec = _EquivalenceSpec(fn_a, fn_b, rtol, atol)
-    names = f"{getattr(fn_a, '__qualname__', fn_a)} vs {getattr(fn_b, '__qualname__', fn_b)}"
-    report = run_properties(
-        names,
-        [EQUIVALENT],
-        spec,
-        strategy,
-        lambda s, ex: (s, ex),
-        max_examples=max_examples,
-        seed=seed,
-    )
-    return report.raise_if_failed()
+    return check_equivalent(fn_a, fn_b, strategy, **kwargs, raise_on_failure=True)

@@ -24,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from mltest import arguments
+from mltest.engine import Violation, call_user
 from mltest.errors import CheckFailure, UsageError
+from mltest.report import PropertyResult, Report
 
 
 def _cuda_sync() -> None:
@@ -110,18 +113,20 @@ class Scaling:
         return f"fitted exponent {self.exponent:.2f} ({rows})"
 
 
-def assert_scaling(
+def check_scaling(
     fn: Callable[[Any], Any],
     make_input: Callable[[int], Any],
     sizes: Sequence[int],
     *,
     max_exponent: float,
-) -> Scaling:
+    raise_on_failure: bool = True,
+) -> Report:
     """Time ``fn(make_input(n))`` for each size (best of several runs), fit the slope of
-    log(time) against log(n), and raise ``CheckFailure`` when it exceeds ``max_exponent``.
+    log(time) against log(n); the ``scaling`` result fails when it exceeds
+    ``max_exponent``. Its ``figures`` hold the exponent, the sizes and the timings.
 
-    >>> assert_scaling(sorted, lambda n: list(range(n)), [10_000, 40_000, 160_000],
-    ...                max_exponent=1.5).exponent < 1.5
+    >>> check_scaling(sorted, lambda n: list(range(n)), [10_000, 40_000, 160_000],
+    ...               max_exponent=1.5)["scaling"].figures["exponent"] < 1.5
     True
     """
     __tracebackhide__ = True
@@ -130,17 +135,41 @@ def assert_scaling(
         raise UsageError(f"sizes={sizes!r}: give at least 3 positive integer sizes")
     if len(set(sizes)) != len(sizes) or max(sizes) < 4 * min(sizes):
         raise UsageError(f"sizes={sizes!r}: must be distinct and span at least a factor of 4")
-    seconds = []
-    for n in sizes:
-        data = make_input(n)
-        seconds.append(min(time_call(functools.partial(fn, data))))  # adaptive repeats
+    arguments.number("max_exponent", max_exponent)
+    arguments.flag("raise_on_failure", raise_on_failure)
+    name = getattr(fn, "__qualname__", repr(fn))
+    report = Report(name, kind="scaling", stage="performance")
+    try:
+        seconds = []
+        for n in sizes:
+            data = call_user(f"make_input({n})", make_input, n)
+            call = functools.partial(call_user, f"fn on size {n}", fn, data)
+            seconds.append(min(time_call(call)))  # adaptive repeats
+    except Violation as exc:
+        report.add(PropertyResult("scaling", "failed", str(exc), cause=exc))
+        return report.conclude(raise_on_failure)
     exponent = float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
     result = Scaling(exponent, sizes, seconds)
+    figures = dataclasses.asdict(result)
     if exponent > max_exponent:
-        raise CheckFailure(
-            f"{getattr(fn, '__qualname__', fn)} scales worse than n^{max_exponent}: {result}"
-        )
-    return result
+        message = f"scales worse than n^{max_exponent}: {result}"
+        report.add(PropertyResult("scaling", "failed", message, figures=figures))
+    else:
+        report.add(PropertyResult("scaling", "passed", str(result), figures=figures))
+    return report.conclude(raise_on_failure)
+
+
+def assert_scaling(
+    fn: Callable[[Any], Any],
+    make_input: Callable[[int], Any],
+    sizes: Sequence[int],
+    *,
+    max_exponent: float,
+) -> Report:
+    """``check_scaling`` raising ``CheckFailure`` when ``fn`` scales worse than
+    ``n^max_exponent``."""
+    __tracebackhide__ = True
+    return check_scaling(fn, make_input, sizes, max_exponent=max_exponent)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -280,5 +309,14 @@ class PerfGate:
             baseline, samples, threshold=self.threshold, alpha=self.alpha
         )
         if self.verdict.regressed:
-            raise CheckFailure(f"{self.nodeid}: {self.verdict} (baseline {path})")
+            report = Report(self.nodeid, kind="perf", stage="performance")
+            report.add(
+                PropertyResult(
+                    "no_regression",
+                    "failed",
+                    f"{self.verdict} (baseline {path})",
+                    figures=dataclasses.asdict(self.verdict),
+                )
+            )
+            raise CheckFailure(report.failure_message(), report=report)
         return result

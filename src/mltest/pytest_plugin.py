@@ -2,10 +2,16 @@
 
 Thin on purpose: only pytest is imported at module level, the rest inside the hooks, so
 a pytest run without ``--mltest`` pays nothing for having mltest installed.
+
+Each registered object is a collector whose items are its properties. The object's check
+runs once per session, in the collector's setup, whatever its outcome (a report or a
+usage error), and every item reads its result from there. Under pytest-xdist, the items of
+one object are scheduled on one worker, so the check also runs once across workers.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,10 +19,20 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from mltest.checker import Checker
     from mltest.registry import Registration
     from mltest.report import PropertyResult, Report
 
-_REPORTS = pytest.StashKey[dict[str, "Report"]]()
+# what each object's check came to, by the object's node id: a Report, or the exception
+# that stopped it (a UsageError), kept so that no item runs the check again
+_OUTCOMES = pytest.StashKey[dict[str, Any]]()
+_CHECKERS = pytest.StashKey[dict[str, "Checker"]]()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from mltest import hookspec
+
+    pluginmanager.add_hookspecs(hookspec)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,11 +45,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "registered with an @mltest decorator, one test per (object, property)",
     )
     group.addoption(
+        "--mltest-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run every mltest check with seed N instead of its own (default: the "
+        "derandomized stream, or the mltest_seed ini key)",
+    )
+    group.addoption(
         "--mltest-perf-save",
         action="store_true",
         default=False,
         help="store the timings of mltest_perf tests as this machine's new baselines",
     )
+    parser.addini("mltest_seed", "the seed of every mltest check (see --mltest-seed)")
     parser.addini(
         "mltest_perf_dir", "folder of mltest_perf baselines (per machine)", default=".mltest/perf"
     )
@@ -48,7 +73,34 @@ def pytest_configure(config: pytest.Config) -> None:
         "mltest_perf(threshold=1.2, alpha=0.01): the slowdown factor (and significance) at "
         "which the mltest_perf fixture fails this test against its baseline",
     )
-    config.stash[_REPORTS] = {}
+    config.stash[_OUTCOMES] = {}
+    if config.getoption("mltest"):
+        config.pluginmanager.register(_Summary(), "mltest-summary")
+
+
+def _seed(config: pytest.Config) -> int | None:
+    seed = config.getoption("mltest_seed")
+    if seed is None and config.getini("mltest_seed"):
+        try:
+            seed = int(config.getini("mltest_seed"))
+        except ValueError:
+            raise pytest.UsageError(
+                f"mltest_seed = {config.getini('mltest_seed')!r}: must be an integer"
+            ) from None
+    return seed
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.getoption("mltest"):
+        return None
+    from mltest import __version__
+
+    seed = _seed(config)
+    how = "derandomized, each check's default seed" if seed is None else f"seed {seed}"
+    return f"mltest {__version__}: {how}"
+
+
+# --- fixtures -----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -103,51 +155,144 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("mltest_device", devices, ids=devices)
 
 
+# --- kinds of check -----------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_mltest_checkers(config: pytest.Config) -> list[Checker]:
+    """mltest's own kinds, through the same hook a plugin uses."""
+    from mltest.properties.loss import LOSS
+    from mltest.properties.metric import METRIC
+    from mltest.properties.transformer import TRANSFORMER
+    from mltest.repro import REPRODUCIBLE_CHECKER
+
+    return [TRANSFORMER, METRIC, LOSS, REPRODUCIBLE_CHECKER]
+
+
+def checkers(config: pytest.Config) -> dict[str, Checker]:
+    """Every kind the plugins provide, by name (gathered once per session)."""
+    if _CHECKERS not in config.stash:
+        from mltest.checker import Checker
+
+        table: dict[str, Checker] = {}
+        for provided in config.hook.pytest_mltest_checkers(config=config):
+            for checker in provided or ():
+                if not isinstance(checker, Checker):
+                    raise pytest.UsageError(
+                        f"pytest_mltest_checkers returned {checker!r}, not a mltest Checker"
+                    )
+                if checker.name in table and table[checker.name] is not checker:
+                    raise pytest.UsageError(
+                        f"two kinds of mltest check are named {checker.name!r}"
+                    )
+                table[checker.name] = checker
+        config.stash[_CHECKERS] = table
+    return config.stash[_CHECKERS]
+
+
+# --- collection ---------------------------------------------------------------------------
+
+
+def _is_test_module(file_path: Path, parent: pytest.Collector) -> bool:
+    """Whether pytest's own python plugin collects this file as a test module (then its
+    registered objects are collected from inside that module, and an import error is
+    reported once)."""
+    if parent.session.isinitpath(file_path):
+        return True
+    return any(
+        fnmatch.fnmatch(file_path.name if "/" not in pattern else str(file_path), pattern)
+        for pattern in parent.config.getini("python_files")
+    )
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if not parent.config.getoption("mltest"):
         return None
     if file_path.suffix != ".py" or file_path.name in ("conftest.py", "setup.py"):
         return None
+    if _is_test_module(file_path, parent):
+        return None
     return MltestFile.from_parent(parent, path=file_path)
 
 
-class MltestFile(pytest.File):
-    """A Python file imported for its registered objects (as ``--doctest-modules`` does)."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    """Registered objects defined in a test module are collected from that module."""
+    if not collector.config.getoption("mltest") or not isinstance(collector, pytest.Module):
+        return None
+    from mltest import registry
+
+    module = getattr(collector.obj, "__name__", None)
+    found = [r for r in registry.registration_of(obj) if r.module == module]
+    if not found:
+        return None
+    return [MltestObject.from_parent(collector, name=name, registration=r) for r in found]
+
+
+class MltestFile(pytest.Module):
+    """A Python file imported for its registered objects (as ``--doctest-modules`` does);
+    importing goes through pytest's own module import, with its import mode and its
+    readable import errors."""
 
     def collect(self) -> Any:
-        from _pytest.pathlib import import_path
-
         from mltest import registry
 
-        module = import_path(
-            self.path,
-            root=self.config.rootpath,
-            mode=self.config.getoption("importmode"),
-            consider_namespace_packages=self.config.getini("consider_namespace_packages"),
-        )
+        module = self.obj
         for reg in registry.registrations(module.__name__):
             yield MltestObject.from_parent(self, name=reg.qualname, registration=reg)
 
 
 class MltestObject(pytest.Collector):
-    """One registered object; its items are its properties. The check runs once per
-    process for the properties selected in this session, and the items read its report."""
+    """One registered object; its items are its properties."""
 
     def __init__(self, *, registration: Registration, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.registration = registration
         self.add_marker("mltest")
 
+    def checker(self) -> Checker:
+        kinds = checkers(self.config)
+        kind = self.registration.kind
+        if kind not in kinds:
+            raise self.CollectError(
+                f"@mltest.register({kind!r}) on {self.registration.qualname}: no kind of "
+                f"check is named {kind!r} (known: {sorted(kinds)}); a plugin adds kinds "
+                "through the pytest_mltest_checkers hook"
+            )
+        return kinds[kind]
+
     def collect(self) -> Any:
-        for name in self.registration.property_names():
+        from mltest.errors import UsageError
+
+        checker = self.checker()
+        try:
+            checker.accepts(self.registration.options)
+        except UsageError as exc:
+            raise self.CollectError(
+                f"UsageError: {exc} (on {self.registration.qualname})"
+            ) from None
+        for name in checker.property_names():
             yield MltestItem.from_parent(self, name=name)
 
-    def report(self) -> Report:
-        reports = self.config.stash[_REPORTS]
-        if self.nodeid not in reports:
-            selected = [i.name for i in self.session.items if i.parent is self]
-            reports[self.nodeid] = self.registration.run(only=selected)
-        return reports[self.nodeid]
+    def setup(self) -> None:
+        """Run the check once for the properties selected in this session, whatever comes
+        of it; the items read the outcome."""
+        outcomes = self.config.stash[_OUTCOMES]
+        if self.nodeid in outcomes:
+            return
+        selected = [i.name for i in self.session.items if i.parent is self]
+        try:
+            outcomes[self.nodeid] = self.registration.run(
+                self.checker(), only=selected, seed=_seed(self.config)
+            )
+        except Exception as exc:  # kept: every item reports it, none runs it again
+            outcomes[self.nodeid] = exc
+
+    def outcome(self) -> Report:
+        outcome = self.config.stash[_OUTCOMES][self.nodeid]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 class MltestFailure(Exception):
@@ -165,14 +310,16 @@ class MltestItem(pytest.Item):
 
     def runtest(self) -> None:
         from mltest.errors import UsageError
+        from mltest.report import PropertyResult
 
         try:
-            result = self.parent.report()[self.name]
+            result = self.parent.outcome()[self.name]
         except UsageError as exc:
-            raise MltestFailure(_usage_result(self.name, exc)) from exc
+            raise MltestFailure(PropertyResult(self.name, "error", f"UsageError: {exc}")) from None
         if result.status == "skipped":
-            # reported at the checked object (reportinfo), not at this line
-            raise pytest.skip.Exception(result.message, _use_item_location=True)
+            pytest.skip(result.message)
+        if result.status == "inconclusive":
+            pytest.skip(f"inconclusive: {result.message}")
         if result.status in ("failed", "error"):
             raise MltestFailure(result)
 
@@ -190,7 +337,54 @@ class MltestItem(pytest.Item):
         return self.path, line, f"{self.parent.name}::{self.name}"
 
 
-def _usage_result(name: str, exc: Exception) -> PropertyResult:
-    from mltest.report import PropertyResult
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A skipped property is reported at the checked object, not at the plugin's line."""
+    outcome = yield
+    report = outcome.get_result()
+    if isinstance(item, MltestItem) and report.skipped and isinstance(report.longrepr, tuple):
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, report.longrepr[2])
 
-    return PropertyResult(name, "error", f"UsageError: {exc}")
+
+# --- xdist: one object, one worker --------------------------------------------------------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``--mltest`` and xdist's default ``--dist load``, keep the items of one
+    registered object (one class-level scope) on one worker, so its check runs once."""
+    if not config.getoption("mltest") or config.getoption("dist", "load") != "load":
+        return None
+    from mltest._xdist import ObjectScheduling
+
+    return ObjectScheduling(config, log)
+
+
+# --- summary ------------------------------------------------------------------------------
+
+
+class _Summary:
+    """Counts the mltest items of the session (collected here, or reported by xdist
+    workers) and says so when ``--mltest`` found none: a silent empty run looks green."""
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.items += sum(isinstance(i, MltestItem) for i in items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup" and "mltest" in report.keywords:
+            self.items += 1
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        if self.items:
+            return
+        paths = " ".join(config.args) or "."
+        terminalreporter.write_line(
+            f"mltest: --mltest found no registered object under {paths}: pass the folders "
+            "of the code that uses @mltest decorators (pytest --mltest src/), not only the "
+            "test folders (testpaths)",
+            yellow=True,
+        )

@@ -8,6 +8,7 @@ iteration over sets of strings (``PYTHONHASHSEED``), module-level state, thread 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import pickle
@@ -21,8 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from mltest import arguments
+from mltest.checker import Checker, RunOptions
 from mltest.compare import deep_differences
-from mltest.errors import CheckFailure, UsageError
+from mltest.engine import Property, Violation, call_user
+from mltest.errors import UsageError
+from mltest.report import PropertyResult, Report
 
 
 def _torch() -> Any:
@@ -101,11 +106,6 @@ def deterministic() -> Iterator[None]:
             os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
 
 
-def _run_seeded(fn: Callable[..., Any], seed: int, args: Any, kwargs: Any) -> Any:
-    seed_everything(seed)
-    return fn(*args, **kwargs)
-
-
 def _fresh_interpreter_output(
     fn: Callable[..., Any], seed: int, args: Any, kwargs: Any, run: int
 ) -> Any:
@@ -156,13 +156,121 @@ def _fresh_interpreter_output(
         check=False,
     )
     if proc.returncode != 0:
-        raise CheckFailure(
+        raise Violation(
             f"{qualname} failed in a fresh interpreter:\n{proc.stderr.decode()[-2000:]}"
         )
     return pickle.loads(proc.stdout)
 
 
-def assert_reproducible(
+# --- the reproducible kind: one property, checked by running the function again --------
+
+
+@dataclasses.dataclass(frozen=True)
+class ReproducibleSpec:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    runs: int
+    rtol: float
+    atol: float
+    fresh_interpreter: bool
+    seed: int = 0
+
+
+def reproducible(spec: ReproducibleSpec) -> None:
+    """Calling the function ``runs`` times under ``seed_everything(seed)`` gives the same
+    output every time (numbers, arrays, tensors, frames, state_dicts, fitted estimators).
+
+    Unseeded generators, the clock, module-level state and, in fresh interpreters, hash
+    order of sets of strings and thread counts make a training run or a pipeline give
+    other numbers on the next run: results nobody can reproduce or bisect.
+    """
+    name = getattr(spec.fn, "__qualname__", repr(spec.fn))
+    first = _run(spec, 0)
+    for run in range(1, spec.runs):
+        again = _run(spec, run)
+        found = deep_differences(again, first, rtol=spec.rtol, atol=spec.atol)
+        if found:
+            where = "in a fresh interpreter" if spec.fresh_interpreter else "in this process"
+            lines = "\n".join(f"  {d}" for d in found[:50])
+            raise Violation(
+                f"{name} is not reproducible: run {run + 1} ({where}, seed={spec.seed}) "
+                f"differs from run 1 at {len(found)} path(s):\n{lines}"
+            )
+
+
+def _run(spec: ReproducibleSpec, run: int) -> Any:
+    """One run: in this process for the first, or every run without fresh_interpreter."""
+    if run and spec.fresh_interpreter:
+        return _fresh_interpreter_output(spec.fn, spec.seed, spec.args, spec.kwargs, run)
+    seed_everything(spec.seed)
+    return call_user(f"run {run + 1}", spec.fn, *spec.args, **spec.kwargs)
+
+
+REPRODUCIBLE = Property("reproducible", reproducible, lambda spec: None)
+
+
+class ReproducibleChecker(Checker):
+    """Functions whose output must repeat: the ``reproducibility`` stage."""
+
+    name = "reproducible"
+    stage = "reproducibility"
+    argument = "fn"
+    common_options = ("seed", "skip")
+
+    def properties(self) -> list[Property]:
+        return [REPRODUCIBLE]
+
+    def prepare(
+        self,
+        fn: Any,
+        *,
+        runs: int = 2,
+        rtol: float = 0.0,
+        atol: float = 0.0,
+        fresh_interpreter: bool = False,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> ReproducibleSpec:
+        if not callable(fn):
+            raise UsageError(f"fn={fn!r:.60}: must be callable")
+        arguments.positive_int("runs", runs, minimum=2)
+        arguments.number("rtol", rtol, minimum=0)
+        arguments.number("atol", atol, minimum=0)
+        arguments.flag("fresh_interpreter", fresh_interpreter)
+        return ReproducibleSpec(
+            fn, tuple(args), dict(kwargs or {}), runs, rtol, atol, fresh_interpreter
+        )
+
+    def run(self, spec: ReproducibleSpec, options: RunOptions) -> Report:
+        seed = 0 if options.seed is None else options.seed
+        seed_everything(seed)  # validates it before any run
+        report = Report(options.name, seed=seed)
+        if options.only is not None and REPRODUCIBLE.name not in options.only:
+            return report
+        if REPRODUCIBLE.name in options.skip:
+            report.add(
+                PropertyResult(
+                    REPRODUCIBLE.name, "skipped", "skipped by skip=", reason="declared_off"
+                )
+            )
+            return report
+        spec = dataclasses.replace(spec, seed=seed)
+        try:
+            reproducible(spec)
+        except Violation as exc:
+            report.add(PropertyResult(REPRODUCIBLE.name, "failed", str(exc), cause=exc))
+        else:
+            where = " (later runs in fresh interpreters)" if spec.fresh_interpreter else ""
+            message = f"{spec.runs} runs agreed{where}"
+            report.add(PropertyResult(REPRODUCIBLE.name, "passed", message, examples=spec.runs))
+        return report
+
+
+REPRODUCIBLE_CHECKER = ReproducibleChecker()
+
+
+def check_reproducible(
     fn: Callable[..., Any],
     *args: Any,
     seed: int = 0,
@@ -170,81 +278,38 @@ def assert_reproducible(
     rtol: float = 0.0,
     atol: float = 0.0,
     fresh_interpreter: bool = False,
+    raise_on_failure: bool = True,
     **kwargs: Any,
-) -> Any:
-    """Call ``fn(*args, **kwargs)`` under ``seed_everything(seed)`` ``runs`` times and raise
-    ``CheckFailure`` naming every path where an output differs from the first, and by how
-    much. Returns the first output.
+) -> Report:
+    """Call ``fn(*args, **kwargs)`` under ``seed_everything(seed)`` ``runs`` times; the
+    ``Report``'s ``reproducible`` result names every path where an output differs from
+    the first, and by how much. An exception from ``fn`` is a failure too.
 
     ``fresh_interpreter=True`` makes every run after the first a new Python process with
     another ``PYTHONHASHSEED`` and thread count (``fn`` must be importable, its arguments
-    and output picklable). ``seed``, ``runs``, ``rtol``, ``atol`` and ``fresh_interpreter``
-    are mltest's; every other keyword goes to ``fn``.
+    and output picklable). ``seed``, ``runs``, ``rtol``, ``atol``, ``fresh_interpreter``
+    and ``raise_on_failure`` are mltest's; every other keyword goes to ``fn``.
 
-    >>> assert_reproducible(lambda: np.random.rand(3)).shape
-    (3,)
+    >>> check_reproducible(lambda: np.random.rand(3)).passed
+    True
     """
     __tracebackhide__ = True
-    if not callable(fn):
-        raise UsageError(f"fn={fn!r:.60}: must be callable")
-    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
-        raise UsageError(f"runs={runs!r}: must be an integer >= 2")
-    for name, value in (("rtol", rtol), ("atol", atol)):
-        if not isinstance(value, (int, float)) or value < 0:
-            raise UsageError(f"{name}={value!r}: must be a number >= 0")
-    first = _run_seeded(fn, seed, args, kwargs)
-    for run in range(1, runs):
-        if fresh_interpreter:
-            again = _fresh_interpreter_output(fn, seed, args, kwargs, run)
-        else:
-            again = _run_seeded(fn, seed, args, kwargs)
-        found = deep_differences(again, first, rtol=rtol, atol=atol)
-        if found:
-            where = "in a fresh interpreter" if fresh_interpreter else "in this process"
-            name = getattr(fn, "__qualname__", repr(fn))
-            lines = "\n".join(f"  {d}" for d in found[:50])
-            raise CheckFailure(
-                f"{name} is not reproducible: run {run + 1} ({where}, seed={seed}) differs from "
-                f"run 1 at {len(found)} path(s):\n{lines}"
-            )
-    return first
+    options: dict[str, Any] = {
+        "runs": runs,
+        "rtol": rtol,
+        "atol": atol,
+        "fresh_interpreter": fresh_interpreter,
+    }
+    return REPRODUCIBLE_CHECKER.check(
+        fn, seed=seed, raise_on_failure=raise_on_failure, args=args, kwargs=kwargs, **options
+    )
 
 
-# --- the decorator's front door: one "reproducible" property per function -----------------
+def assert_reproducible(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Report:
+    """``check_reproducible`` raising ``CheckFailure`` (with the report) on failure.
 
-
-def property_names() -> list[str]:
-    return ["reproducible"]
-
-
-def check_reproducible(
-    fn: Callable[..., Any],
-    *,
-    seed: int = 0,
-    runs: int = 2,
-    rtol: float = 0.0,
-    atol: float = 0.0,
-    fresh_interpreter: bool = False,
-    only: list[str] | None = None,
-    raise_on_failure: bool = True,
-) -> Any:
-    """``assert_reproducible`` on a function taking no arguments, as a ``Report``."""
-    from mltest.report import PropertyResult, Report
-
-    report = Report(getattr(fn, "__qualname__", repr(fn)))
-    if only is not None and "reproducible" not in only:
-        return report
-    try:
-        assert_reproducible(
-            fn, seed=seed, runs=runs, rtol=rtol, atol=atol, fresh_interpreter=fresh_interpreter
-        )
-    except CheckFailure as exc:
-        report.results.append(PropertyResult("reproducible", "failed", str(exc), cause=exc))
-    else:
-        where = " (later runs in fresh interpreters)" if fresh_interpreter else ""
-        report.results.append(
-            PropertyResult("reproducible", "passed", f"{runs} runs agreed{where}")
-        )
-    if raise_on_failure:
-        report.raise_if_failed()
-    return report
+    >>> assert_reproducible(lambda: np.random.rand(3)).passed
+    True
+    """
+    __tracebackhide__ = True
+    return check_reproducible(fn, *args, **kwargs, raise_on_failure=True)

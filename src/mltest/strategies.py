@@ -271,6 +271,17 @@ def sample_weights(n: int) -> st.SearchStrategy[np.ndarray]:
     return st.one_of(st.just(np.ones(n)), ints, floats)
 
 
-def regression_values(n: int) -> st.SearchStrategy[np.ndarray]:
-    """Real targets or predictions: multiples of 0.01 in [-100, 100], zeros included."""
-    return _int_column(n, -10_000, 10_000).map(lambda y: y / 100.0)
+def regression_values(n: int, *, varying: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """Real targets or predictions: multiples of 0.01 in [-100, 100], zeros included.
+
+    ``varying=True`` gives at least two distinct values (when ``n`` allows), as
+    ``labels(every_class=True)`` gives every class: the regression analogue of a target
+    with a single class, a constant target, is an edge case checked on purpose, not drawn.
+    """
+
+    def vary(y: np.ndarray) -> np.ndarray:
+        if varying and n > 1 and np.ptp(y) == 0:
+            y[-1] += 100
+        return y / 100.0
+
+    return _int_column(n, -10_000, 10_000).map(vary)

@@ -48,14 +48,14 @@ def test_stale_source_is_reported():
     stale = Source(
         "orders", _orders(newest=NOW - pd.Timedelta("3D")), timestamp="placed_at", max_age="1D"
     )
-    result = _result(check_sources([stale], now=NOW), "orders.freshness")
+    result = _result(check_sources([stale], now=NOW, raise_on_failure=False), "orders.freshness")
     assert result.status == "failed"
     assert "3 days" in result.message
 
 
 def test_volume_drop_of_90_percent_is_reported():
     src = Source("orders", _orders(100), volume_history=[980, 1010, 1000, 1030])
-    result = _result(check_sources([src], now=NOW), "orders.volume")
+    result = _result(check_sources([src], now=NOW, raise_on_failure=False), "orders.volume")
     assert result.status == "failed"
     assert result.examples == 100
 
@@ -63,7 +63,12 @@ def test_volume_drop_of_90_percent_is_reported():
 def test_thirty_percent_orphans_are_reported():
     orders = _orders()
     known = CUSTOMERS[CUSTOMERS.customer_id >= 60]  # 60 of 200 customers (30%) missing
-    report = check_join(Source("orders", orders), Source("customers", known), on="customer_id")
+    report = check_join(
+        Source("orders", orders),
+        Source("customers", known),
+        on="customer_id",
+        raise_on_failure=False,
+    )
     result = _result(report, "orders->customers.orphans")
     assert result.status == "failed"
     used = orders.customer_id.unique()
@@ -75,17 +80,24 @@ def test_thirty_percent_orphans_are_reported():
 
 def test_duplicated_keys_and_fanout():
     dup = pd.concat([CUSTOMERS, CUSTOMERS.iloc[:10]])
-    report = check_join(_orders(), dup, on="customer_id")
+    report = check_join(_orders(), dup, on="customer_id", raise_on_failure=False)
     assert _result(report, "right.key_unique").examples == 10
     assert _result(report, "left->right.fanout").status == "failed"
     src = Source("customers", dup, key="customer_id")
-    assert _result(check_sources([src], now=NOW), "customers.key_unique").examples == 20
+    assert (
+        _result(
+            check_sources([src], now=NOW, raise_on_failure=False), "customers.key_unique"
+        ).examples
+        == 20
+    )
 
 
 def test_duplicates_within_and_across_sources():
     a = _orders(50)
     b = pd.concat([a.iloc[:5], _orders(20, seed=3).assign(order_id=lambda d: d.order_id + 10_000)])
-    report = check_sources([Source("a", pd.concat([a, a.iloc[:2]])), Source("b", b)], now=NOW)
+    report = check_sources(
+        [Source("a", pd.concat([a, a.iloc[:2]])), Source("b", b)], now=NOW, raise_on_failure=False
+    )
     assert _result(report, "a.duplicate_rows").examples == 2
     assert _result(report, "a~b.shared_rows").examples == 5
 
@@ -93,7 +105,7 @@ def test_duplicates_within_and_across_sources():
 def test_schema_agreement():
     a = Source("eu", _orders(10))
     b = Source("us", _orders(10).assign(customer_id=lambda d: d.customer_id.astype(float)))
-    result = check_schema_agreement([a, b]).results[0]
+    result = check_schema_agreement([a, b], raise_on_failure=False).results[0]
     assert result.status == "failed"
     assert "customer_id: int64 vs float64" in result.message
 
@@ -108,6 +120,25 @@ def test_sources_from_files(tmp_path):
     ("make", "match"),
     [
         pytest.param(lambda: check_sources([]), "at least one", id="empty"),
+        pytest.param(lambda: check_schema_agreement([]), "at least 2", id="agreement-empty"),
+        pytest.param(
+            lambda: check_schema_agreement([Source("a", _orders())]),
+            "at least 2",
+            id="agreement-one",
+        ),
+        pytest.param(lambda: check_sources(Source("a", _orders())), "a list", id="not-a-list"),
+        pytest.param(
+            lambda: check_sources([Source("a", _orders()), Source("a", _orders())]),
+            "distinct",
+            id="same-names",
+        ),
+        pytest.param(lambda: check_join(_orders(), CUSTOMERS, on=[]), "on=", id="on-empty"),
+        pytest.param(lambda: check_join(_orders(), "x.csv", on="id"), "right=", id="right"),
+        pytest.param(
+            lambda: check_sources([Source("a", _orders())], raise_on_failure="no"),
+            "raise_on_failure",
+            id="flag",
+        ),
         pytest.param(lambda: Source("x", 3).load(), "data must be", id="data"),
         pytest.param(lambda: Source("x", lambda: [1]).load(), "not a DataFrame", id="loader"),
         pytest.param(lambda: Source("x", "missing.csv").load(), "does not exist", id="path"),

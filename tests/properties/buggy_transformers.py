@@ -174,3 +174,18 @@ class UpcastsFloat32(GoodScaler):
 
 def as_frame(X):
     return pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+
+
+class SecondLevelThreshold(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Binarises each column at its second-smallest distinct value: an IndexError on a
+    column with a single value, which every constant feature in production has."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        self.threshold_ = np.array([np.unique(col)[1] for col in X.T])
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X >= self.threshold_).astype(np.float64)

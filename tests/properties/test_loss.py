@@ -10,13 +10,14 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 import mltest  # noqa: E402
-from mltest.properties.loss import check_loss, property_names  # noqa: E402
+from mltest.properties.loss import LOSS, check_loss  # noqa: E402
 
 from . import buggy_losses as bug  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
 BUGS = [
+    ("runs_on_valid_input", bug.bce_with_first_positive_margin, {"task": "binary"}),
     ("output_shape_matches_reduction", bug.mse_forgets_reduction, {"task": "regression"}),
     ("nonnegative", bug.hinge_without_clamp, {"task": "binary"}),
     ("minimal_at_perfect_prediction", bug.cross_entropy_sign_error, {"task": "multiclass"}),
@@ -38,7 +39,7 @@ BUGS = [
 
 
 def test_every_property_has_a_bug_that_fails_it():
-    assert {name for name, *_ in BUGS} == set(property_names())
+    assert {name for name, *_ in BUGS} == set(LOSS.property_names())
 
 
 @pytest.mark.parametrize(("prop", "fn", "kwargs"), BUGS, ids=[b[0] for b in BUGS])
@@ -146,3 +147,30 @@ def test_bad_arguments_are_usage_errors(kwargs, match):
 def test_loss_for_another_task_is_a_usage_error():
     with pytest.raises(mltest.UsageError, match="every generated input"):
         check_loss(F.nll_loss, task="regression", max_examples=5)
+
+
+def test_extreme_input_failure_shows_the_input_fed_to_the_loss():
+    report = check_loss(
+        bug.naive_bce, task="binary", only=["finite_at_extreme_inputs"], raise_on_failure=False
+    )
+    shown = report["finite_at_extreme_inputs"].counterexample
+    assert shown.input.dtype == "float32"
+    assert float(abs(shown.input).max()) in (1e2, 1e4)  # scaled, as fed, not as drawn
+
+
+def test_loss_returning_a_python_float_is_a_finding_not_an_internal_error():
+    def mse_item(input, target):
+        return float(((input - target) ** 2).mean())  # .item() cuts the graph, and more
+
+    with pytest.raises(mltest.UsageError, match="returned float"):
+        check_loss(mse_item, task="regression", max_examples=5, raise_on_failure=False)
+
+
+def test_check_loss_without_torch_names_the_extra(monkeypatch):
+    import mltest.properties.loss as loss_module
+    from mltest._lazy import LazyModule
+
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # as if not installed
+    monkeypatch.setattr(loss_module, "torch", LazyModule("torch", extra="torch", what="x"))
+    with pytest.raises(mltest.UsageError, match=r"pytest-mltest\[torch\]"):
+        check_loss(F.mse_loss, task="regression")

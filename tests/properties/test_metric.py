@@ -3,15 +3,19 @@ ones pass."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 from sklearn import metrics as m
 
 import mltest
-from mltest.properties.metric import check_metric, property_names
+from mltest.properties.metric import METRIC, check_metric
 
 from . import buggy_metrics as bug
 
 BUGS = [
+    ("runs_on_valid_input", bug.precision_by_python_division, {"task": "binary"}),
     ("within_bounds", bug.accuracy_percent, {"task": "binary", "bounds": (0, 1)}),
     (
         "perfect_prediction_is_best",
@@ -46,7 +50,7 @@ BUGS = [
 
 
 def test_every_property_has_a_bug_that_fails_it():
-    assert {name for name, *_ in BUGS} == set(property_names())
+    assert {name for name, *_ in BUGS} == set(METRIC.property_names())
 
 
 @pytest.mark.parametrize(("prop", "fn", "kwargs"), BUGS, ids=[b[0] for b in BUGS])
@@ -104,3 +108,93 @@ def test_metric_raising_on_every_input_is_a_usage_error():
 
     with pytest.raises(mltest.UsageError, match=r"fn=.*needs_proba.*every generated input"):
         check_metric(needs_proba, task="binary", max_examples=5)
+
+
+# --- defects a new user hit: each pinned by the input that showed it ----------------------
+
+
+def test_exception_on_some_inputs_is_a_shrunk_finding_not_an_internal_error():
+    def f1_indexing_classes(y_true, y_pred):
+        classes = np.unique(y_pred)
+        return float(np.mean(y_true[y_pred == classes[1]] == 1))  # IndexError: one class
+
+    report = check_metric(f1_indexing_classes, task="binary", raise_on_failure=False)
+    crash = report["runs_on_valid_input"]
+    assert crash.status == "failed"
+    assert "fn raised IndexError" in crash.message
+    assert len(set(crash.counterexample.y_pred.tolist())) == 1  # the minimal trigger
+    assert len(crash.counterexample.y_true) == 2
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        pytest.param(lambda y_true: 1.0, id="wrong-signature"),
+        pytest.param(lambda y_true, y_pred: [1.0][len(y_true)], id="index-error"),
+        pytest.param(lambda y_true, y_pred: "high", id="returns-text"),
+    ],
+)
+def test_metric_crashing_on_every_input_is_a_usage_error_even_without_raising(fn):
+    with pytest.raises(mltest.UsageError, match="raised on every generated input"):
+        check_metric(fn, task="binary", raise_on_failure=False, max_examples=5)
+
+
+def _nan_with(category):
+    def metric(y_true, y_pred):
+        y_true = np.asarray(y_true)
+        if len(np.unique(y_true)) < 2:
+            warnings.warn("undefined for one class", category, stacklevel=2)
+            return float("nan")
+        return float(np.mean(y_true == np.asarray(y_pred)))
+
+    return metric
+
+
+def test_nan_with_an_explaining_warning_is_undefined_for_every_property():
+    report = check_metric(
+        _nan_with(UserWarning), task="binary", bounds=(0, 1), symmetric=True, max_examples=50
+    )
+    assert report.passed  # within_bounds and perfect_prediction_is_best included
+
+
+def test_nan_with_only_a_runtime_warning_is_a_silent_nan():
+    report = check_metric(
+        _nan_with(RuntimeWarning), task="binary", bounds=(0, 1), raise_on_failure=False
+    )
+    assert report.failed == ["finite_on_edge_cases"]
+
+
+def test_value_error_on_a_zero_weight_is_undefined_not_a_mutation():
+    def weighted_accuracy(y_true, y_pred, sample_weight=None):
+        w = np.ones(len(y_true)) if sample_weight is None else np.asarray(sample_weight)
+        if np.any(w == 0):
+            raise ValueError("sample_weight must be positive")
+        return float(np.average(np.asarray(y_true) == np.asarray(y_pred), weights=w))
+
+    report = check_metric(weighted_accuracy, task="binary", bounds=(0, 1))
+    assert report["no_input_mutation"].status == "passed"
+
+
+def test_value_error_on_the_same_data_relabelled_is_a_failure():
+    report = check_metric(
+        bug.balanced_accuracy_by_bincount, task="multiclass", raise_on_failure=False
+    )
+    assert "label_encoding_invariant" in report.failed
+    assert "same data was accepted" in report["label_encoding_invariant"].message
+
+
+def test_reference_mismatch_on_an_edge_case_shows_that_edge_case():
+    def accuracy_or_zero_on_one_class(y_true, y_pred):
+        if len(np.unique(y_true)) == 1:
+            return 0.0
+        return m.accuracy_score(y_true, y_pred)
+
+    report = check_metric(
+        accuracy_or_zero_on_one_class,
+        task="binary",
+        reference=m.accuracy_score,
+        raise_on_failure=False,
+    )
+    shown = report["matches_reference"].counterexample
+    assert "single class" in report["matches_reference"].message
+    assert len(set(shown.y_true.tolist())) == 1  # the input that failed, not the drawn one

@@ -11,12 +11,13 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
 import mltest
-from mltest.properties.transformer import property_names
+from mltest.properties.transformer import TRANSFORMER
 from mltest.strategies import categorical_frames
 
 from . import buggy_transformers as bug
 
 BUGS = [
+    ("runs_on_valid_input", bug.SecondLevelThreshold),
     ("fit_returns_self", bug.ForgetsReturnSelf),
     ("no_input_mutation", bug.SortsInputInFit),
     ("no_input_mutation", bug.CentresInPlace),
@@ -39,7 +40,7 @@ BUGS = [
 
 
 def test_every_property_has_a_bug_that_fails_it():
-    assert {name for name, _ in BUGS} == set(property_names())
+    assert {name for name, _ in BUGS} == set(TRANSFORMER.property_names())
 
 
 @pytest.mark.parametrize(("prop", "cls"), BUGS, ids=[f"{p}-{c.__name__}" for p, c in BUGS])
@@ -60,7 +61,7 @@ def test_buggy_transformer_fails_the_property(prop, cls):
 def test_trusted_transformers_pass_every_property(estimator):
     report = mltest.check_transformer(estimator, max_examples=25)
     assert report.passed
-    assert [r.name for r in report.results] == property_names()
+    assert [r.name for r in report.results] == TRANSFORMER.property_names()
 
 
 def test_encoder_on_categorical_frames_passes():
@@ -127,12 +128,55 @@ def test_supervised_transformer_gets_a_target_from_its_signature():
     assert report.passed
 
 
-def test_every_input_refused_is_an_error_naming_the_refusal():
+def test_every_input_refused_is_a_usage_error_naming_the_refusal():
     from sklearn.feature_selection import SelectKBest
 
-    report = mltest.check_transformer(SelectKBest(), raise_on_failure=False, max_examples=5)
-    assert report["fit_returns_self"].status == "error"
-    assert "requires y" in report["fit_returns_self"].message
+    with pytest.raises(mltest.UsageError, match="refused every generated input") as info:
+        mltest.check_transformer(SelectKBest(), raise_on_failure=False, max_examples=5)
+    assert "requires y" in str(info.value)
+    assert "target=" in str(info.value)
+
+
+def test_fit_crashing_on_some_inputs_is_one_finding_with_a_minimal_input():
+    report = mltest.check_transformer(bug.SecondLevelThreshold(), raise_on_failure=False)
+    crash = report["runs_on_valid_input"]
+    assert crash.status == "failed"
+    assert "fit raised IndexError" in crash.message
+    assert np.ptp(crash.counterexample.X[:, 0]) == 0 or crash.counterexample.X.shape[0] == 1
+    # the other properties were checked on the inputs fit took, and say what they missed
+    assert report.failed == ["runs_on_valid_input"]
+    assert "not checked" in report["finite_output"].message
+
+
+def test_fit_crashing_on_every_input_is_a_usage_error_suggesting_data():
+    class WantsText(bug.GoodScaler):
+        def fit(self, X, y=None):
+            if np.asarray(X).dtype.kind not in "OU":
+                raise TypeError("expected text columns")
+            return self
+
+    with pytest.raises(mltest.UsageError, match="raised on every generated input") as info:
+        mltest.check_transformer(WantsText(), max_examples=5)
+    assert "data=" in str(info.value)
+    assert "runs_on_valid_input" in str(info.value)
+
+
+def test_failed_clone_is_one_finding_and_blocks_the_rest():
+    report = mltest.check_transformer(bug.ScalesParamInInit(), raise_on_failure=False)
+    assert report.failed == ["clone_params_roundtrip"]
+    assert "clone raised RuntimeError" in report["clone_params_roundtrip"].message
+    blocked = [r for r in report.results if r.reason == "blocked"]
+    assert len(blocked) == len(report.results) - 1
+    assert all("clone_params_roundtrip" in r.message for r in blocked)
+    assert "Traceback" not in json.dumps(report.to_dict())
+
+
+def test_failed_clone_is_reported_even_when_only_another_property_is_selected():
+    report = mltest.check_transformer(
+        bug.ScalesParamInInit(), only=["finite_output"], raise_on_failure=False
+    )
+    assert report.failed == ["clone_params_roundtrip"]
+    assert report["finite_output"].reason == "blocked"
 
 
 def test_naive_scaler_passes_sklearn_check_estimator_but_not_mltest():

@@ -3,7 +3,7 @@
 from mltest.data.infer import infer_schema
 from mltest.data.schema import Column, Rule, Schema
 from mltest.data.sources import Source, check_join, check_schema_agreement, check_sources
-from mltest.data.validate import assert_valid
+from mltest.data.validate import assert_valid, check_valid
 
 __all__ = [
     "Column",
@@ -14,5 +14,6 @@ __all__ = [
     "check_join",
     "check_schema_agreement",
     "check_sources",
+    "check_valid",
     "infer_schema",
 ]

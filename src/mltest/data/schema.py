@@ -111,16 +111,18 @@ class Schema:
     # --- files ------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        defaults = {f.name: f.default for f in dataclasses.fields(Column)}
         columns = []
         for col in self.columns.values():
-            entry = {
-                k: v
-                for k, v in dataclasses.asdict(col).items()
-                if v not in (None, False) or k == "name"
-            }
-            if entry.get("max_null_fraction") == 0.0:
-                entry.pop("max_null_fraction")
-            columns.append(entry)
+            # a field is left out only when it *is* its default: 0 and 0.0 (a lower bound
+            # of zero) compare equal to False, and must be written
+            columns.append(
+                {
+                    k: v
+                    for k, v in dataclasses.asdict(col).items()
+                    if k in ("name", "kind") or not _is_default(v, defaults[k])
+                }
+            )
         out: dict[str, Any] = {"columns": columns}
         if self.rules:
             out["rules"] = [dataclasses.asdict(r) for r in self.rules]
@@ -161,7 +163,12 @@ class Schema:
             text = _yaml().safe_dump(data, sort_keys=False, allow_unicode=True)
         else:
             text = json.dumps(data, indent=2, default=str) + "\n"
-        path.write_text(text)
+        try:
+            path.write_text(text)
+        except OSError as exc:
+            raise UsageError(
+                f"schema file {str(path)!r}: cannot be written ({exc.strerror})"
+            ) from None
         return path
 
     @classmethod
@@ -180,6 +187,10 @@ class Schema:
         except Exception as exc:
             raise UsageError(f"schema file {str(path)!r} is malformed: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    return type(value) is type(default) and value == default
 
 
 def _yaml() -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltest import arguments
 from mltest.data.schema import Schema
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
@@ -73,17 +74,21 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise UsageError(f"path {str(path)!r} does not exist")
-    if path.suffix == ".csv":
-        return pd.read_csv(path)
-    if path.suffix in (".parquet", ".pq"):
-        try:
-            return pd.read_parquet(path)
-        except ImportError as exc:
-            raise UsageError(
-                f"path {str(path)!r}: reading Parquet needs pyarrow "
-                "(pip install 'pytest-mltest[data]')"
-            ) from exc
-    raise UsageError(f"path {str(path)!r}: only .csv and .parquet files are read")
+    if path.suffix not in (".csv", ".parquet", ".pq"):
+        raise UsageError(f"path {str(path)!r}: only .csv and .parquet files are read")
+    try:
+        if path.suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except ImportError as exc:
+        raise UsageError(
+            f"path {str(path)!r}: reading Parquet needs pyarrow "
+            "(pip install 'pytest-mltest[data]')"
+        ) from exc
+    except pd.errors.EmptyDataError:
+        raise UsageError(f"path {str(path)!r}: the file is empty (no columns)") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise UsageError(f"path {str(path)!r}: cannot be read ({exc})") from None
 
 
 def _result(
@@ -134,13 +139,17 @@ def check_sources(
     *,
     now: Any = None,
     duplicates_across: bool = True,
+    raise_on_failure: bool = True,
 ) -> Report:
     """Check every source (freshness, volume, key uniqueness, schema, duplicate rows) and
-    rows duplicated across sources with the same columns; one result per check."""
-    if not sources:
-        raise UsageError("sources=[]: give at least one Source")
+    rows duplicated across sources with the same columns; one result per check, raised as
+    ``CheckFailure`` when one fails and ``raise_on_failure``."""
+    __tracebackhide__ = True
+    sources = _sources("sources", sources, at_least=1)
+    arguments.flag("duplicates_across", duplicates_across)
+    arguments.flag("raise_on_failure", raise_on_failure)
     now = pd.Timestamp.now(tz=None) if now is None else pd.Timestamp(now)
-    report = Report("sources")
+    report = Report("sources", kind="sources", stage="data-collection")
     frames = {}
     for src in sources:
         df = src.load()
@@ -148,11 +157,11 @@ def check_sources(
         if src.timestamp is not None:
             if src.max_age is None:
                 raise UsageError(f"source {src.name!r}: timestamp= needs max_age=")
-            report.results.append(_freshness(src, df, now))
+            report.add(_freshness(src, df, now))
         band = src.band()
         if band is not None:
             lo, hi = band
-            report.results.append(
+            report.add(
                 _result(
                     f"{src.name}.volume",
                     lo <= len(df) <= hi,
@@ -161,17 +170,35 @@ def check_sources(
                 )
             )
         if src.key is not None:
-            report.results.append(_key_unique(src, df))
+            report.add(_key_unique(src, df))
         if src.schema is not None:
             for r in src.schema.validate(df).results:
-                report.results.append(dataclasses.replace(r, name=f"{src.name}.{r.name}"))
+                report.add(dataclasses.replace(r, name=f"{src.name}.{r.name}"))
         dup = int(df.duplicated().sum())
-        report.results.append(
+        report.add(
             _result(f"{src.name}.duplicate_rows", dup == 0, f"{dup} duplicated row(s)", count=dup)
         )
     if duplicates_across and len(sources) > 1:
-        report.results.extend(_across(frames))
-    return report
+        for result in _across(frames):
+            report.add(result)
+    return report.conclude(raise_on_failure)
+
+
+def _sources(argument: str, sources: Any, *, at_least: int) -> list[Source]:
+    """A list of ``Source``s, at least ``at_least`` of them, with distinct names."""
+    if isinstance(sources, (Source, pd.DataFrame, str)) or not isinstance(sources, Sequence):
+        raise UsageError(f"{argument}={sources!r:.60}: must be a list of mltest.data.Source")
+    sources = list(sources)
+    if len(sources) < at_least:
+        want = "one Source" if at_least == 1 else f"{at_least} Sources to compare"
+        raise UsageError(f"{argument}={sources!r:.60}: give at least {want}")
+    bad = [s for s in sources if not isinstance(s, Source)]
+    if bad:
+        raise UsageError(f"{argument}: {bad[0]!r:.60} is not a mltest.data.Source")
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise UsageError(f"{argument}: source names must be distinct, got {names}")
+    return sources
 
 
 def _across(frames: dict[str, pd.DataFrame]) -> list[PropertyResult]:
@@ -197,10 +224,21 @@ def check_join(
     on: str | list[str],
     max_orphan_rate: float = 0.0,
     max_fanout: float = 1.0,
+    raise_on_failure: bool = True,
 ) -> Report:
     """Integration of two sources on ``on``: the right key is unique, the share of left
     keys without a match (orphans) is at most ``max_orphan_rate``, and the join multiplies
-    rows by at most ``max_fanout``."""
+    rows by at most ``max_fanout``; raised as ``CheckFailure`` when one fails and
+    ``raise_on_failure``."""
+    __tracebackhide__ = True
+    arguments.number("max_orphan_rate", max_orphan_rate, minimum=0)
+    arguments.number("max_fanout", max_fanout, minimum=1)
+    arguments.flag("raise_on_failure", raise_on_failure)
+    for label, side in (("left", left), ("right", right)):
+        if not isinstance(side, (Source, pd.DataFrame)):
+            raise UsageError(f"{label}={side!r:.60}: must be a Source or a DataFrame")
+    if not on or not isinstance(on, (str, list, tuple)):
+        raise UsageError(f"on={on!r}: must be a column name or a list of them")
     ldf = left.load() if isinstance(left, Source) else left
     rdf = right.load() if isinstance(right, Source) else right
     lname = left.name if isinstance(left, Source) else "left"
@@ -210,9 +248,9 @@ def check_join(
         missing = [k for k in keys if k not in frame.columns]
         if missing:
             raise UsageError(f"on={on!r}: {label} has no column(s) {missing}")
-    report = Report(f"{lname} join {rname}")
+    report = Report(f"{lname} join {rname}", kind="join", stage="data-collection")
     dup = int(rdf.duplicated(subset=keys).sum())
-    report.results.append(
+    report.add(
         _result(
             f"{rname}.key_unique",
             dup == 0,
@@ -225,7 +263,7 @@ def check_join(
     orphans = int((matched["_merge"] == "left_only").sum())
     rate = orphans / max(len(lkeys), 1)
     sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
-    report.results.append(
+    report.add(
         _result(
             f"{lname}->{rname}.orphans",
             rate <= max_orphan_rate + 1e-12,
@@ -238,19 +276,23 @@ def check_join(
     joined = len(ldf.merge(rdf[keys], how="inner", on=keys))
     inner_left = len(ldf.merge(rdf[keys].drop_duplicates(), how="inner", on=keys))
     fanout = joined / max(inner_left, 1)
-    report.results.append(
+    report.add(
         _result(
             f"{lname}->{rname}.fanout",
             fanout <= max_fanout + 1e-12,
             f"the join multiplies matched rows by {fanout:.2f} (allowed {max_fanout:.2f})",
         )
     )
-    return report
+    return report.conclude(raise_on_failure)
 
 
-def check_schema_agreement(sources: Sequence[Source]) -> Report:
-    """Sources that feed the same table have the same columns with the same dtypes."""
-    report = Report("schema agreement")
+def check_schema_agreement(sources: Sequence[Source], *, raise_on_failure: bool = True) -> Report:
+    """Sources that feed the same table have the same columns with the same dtypes; raised
+    as ``CheckFailure`` when they differ and ``raise_on_failure``."""
+    __tracebackhide__ = True
+    sources = _sources("sources", sources, at_least=2)
+    arguments.flag("raise_on_failure", raise_on_failure)
+    report = Report("schema agreement", kind="sources", stage="data-collection")
     base = sources[0]
     bdf = base.load()
     for src in sources[1:]:
@@ -261,11 +303,11 @@ def check_schema_agreement(sources: Sequence[Source]) -> Report:
                 diffs.append(f"{col}: only in {base.name if col in bdf.columns else src.name}")
             elif bdf[col].dtype != df[col].dtype:
                 diffs.append(f"{col}: {bdf[col].dtype} vs {df[col].dtype}")
-        report.results.append(
+        report.add(
             _result(
                 f"{base.name}~{src.name}.schema",
                 not diffs,
                 "; ".join(diffs) or "same columns and dtypes",
             )
         )
-    return report
+    return report.conclude(raise_on_failure)

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltest import arguments
 from mltest.data.schema import Column, Schema
-from mltest.errors import CheckFailure, UsageError
+from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
 
 EXAMPLES = 5
@@ -163,7 +164,7 @@ def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
         raise UsageError(f"df={type(df).__name__}: validate takes a pandas DataFrame")
     if env is not None and env not in schema.environments:
         raise UsageError(f"env={env!r}: the schema's environments are {schema.environments}")
-    report = Report("DataFrame")
+    report = Report("DataFrame", kind="schema", stage="data-verification")
     results: list[PropertyResult] = []
     checked = []
     for col in schema.columns.values():
@@ -186,7 +187,10 @@ def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
         results.append(
             PropertyResult("<schema>", "passed", f"{len(df)} rows, {len(checked)} columns valid")
         )
-    report.results = results
+    for result in results:
+        report.add(result)
+    if not report.passed:
+        report.details = failure_table(report)
     return report
 
 
@@ -232,14 +236,19 @@ def failure_table(report: Report) -> str:
     return "\n".join(lines) + "\n\n" + summary
 
 
-def assert_valid(df: Any, schema: Schema, *, env: str | None = None) -> Report:
-    """Raise ``CheckFailure`` with a table of each failing column and rule; return the
-    ``Report`` when ``df`` is valid. Never modifies ``df``."""
+def check_valid(
+    df: Any, schema: Schema, *, env: str | None = None, raise_on_failure: bool = True
+) -> Report:
+    """Validate ``df`` against ``schema``: one result per failing column and rule (with the
+    failing row count and example rows), raised as ``CheckFailure`` with a table of them
+    when ``raise_on_failure``. Never modifies ``df``."""
     __tracebackhide__ = True
-    report = validate(schema, df, env=env)
-    if not report.passed:
-        raise CheckFailure(
-            f"{len(report.failed)} schema check(s) failed:\n" + failure_table(report),
-            report=report,
-        )
-    return report
+    arguments.flag("raise_on_failure", raise_on_failure)
+    return validate(schema, df, env=env).conclude(raise_on_failure)
+
+
+def assert_valid(df: Any, schema: Schema, *, env: str | None = None) -> Report:
+    """``check_valid`` raising ``CheckFailure`` with a table of each failing column and
+    rule; returns the ``Report`` when ``df`` is valid."""
+    __tracebackhide__ = True
+    return check_valid(df, schema, env=env)

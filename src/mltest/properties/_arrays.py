@@ -7,13 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from mltest.compare import array_difference
-from mltest.properties.engine import Violation
+from mltest.compare import array_difference, path_tolerances, scaled_difference
+from mltest.engine import Violation
 
 
 def dense(out: Any) -> np.ndarray:
     """An output as a dense numpy array (sparse matrices, DataFrames, lists alike)."""
-    if hasattr(out, "toarray"):
+    if hasattr(out, "detach"):  # torch tensors, wherever they live
+        out = out.detach().cpu().numpy()
+    elif hasattr(out, "toarray"):
         out = out.toarray()
     elif hasattr(out, "to_numpy"):
         out = out.to_numpy()
@@ -50,32 +52,25 @@ def unchanged(before: Any, after: Any) -> bool:
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
-# Two legitimate computation paths (another row order, another batch, a refit) differ by
-# the rounding of the algorithm, not of one operation: SVDs, distance expansions and
-# iterative solvers lose a few digits. Bugs differ by orders of magnitude more.
-PATH_TOLERANCE = {"float64": 1e-6, "float32": 1e-4}
-
-
-def path_tolerance(*dtypes: Any) -> float:
-    return max(PATH_TOLERANCE.get(np.dtype(d).name, 1e-6) for d in dtypes)
-
-
-def assert_outputs_close(actual: Any, expected: Any, what: str, *, loose: float = 1.0) -> None:
-    """Raise ``Violation`` unless two outputs agree within ``PATH_TOLERANCE``.
-
-    The absolute tolerance scales with the expected array's magnitude, since the outputs
-    of two legitimate computation paths differ by rounding relative to that scale.
-    """
+def assert_outputs_close(
+    actual: Any,
+    expected: Any,
+    what: str,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    loose: float = 1.0,
+) -> None:
+    """Raise ``Violation`` unless two outputs of the code under test agree, compared as
+    ``mltest.compare.scaled_difference`` does (path tolerances by default, ``loose`` times
+    wider for round trips through two computations)."""
     a, b = dense(actual), dense(expected)
     if a.shape != b.shape:
         raise Violation(f"{what}: shape {a.shape}, expected {b.shape}")
-    rtol = atol = None
-    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
-        rtol = atol = path_tolerance(*(x.dtype for x in (a, b) if x.dtype.kind in "fc"))
-        with np.errstate(invalid="ignore"):
-            finite = np.abs(b[np.isfinite(b)]) if b.dtype.kind in "fc" else np.abs(b)
-        scale = max(1.0, float(finite.max())) if finite.size else 1.0
-        rtol, atol = rtol * loose, atol * loose * scale
-    diff = array_difference(a, b, rtol=rtol, atol=atol)
+    floats = [x.dtype for x in (a, b) if x.dtype.kind in "fc"]
+    d_rtol, d_atol = path_tolerances(*floats)
+    rtol = d_rtol * loose if rtol is None else rtol
+    atol = d_atol * loose if atol is None else atol
+    diff = scaled_difference(a, b, rtol=rtol, atol=atol) if floats else array_difference(a, b)
     if diff is not None:
         raise Violation(f"{what}: {diff}")

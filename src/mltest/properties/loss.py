@@ -1,38 +1,34 @@
 """Properties of PyTorch loss functions ``fn(input, target)``, and ``check_loss``.
 
-The only module of the property sets that imports torch; it is imported when a loss is
-checked, never by ``import mltest``.
+The only module of the property sets that uses torch. torch itself is imported when a
+loss is first checked (not when this module is imported), and its absence is a
+``UsageError`` naming the extra to install.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from hypothesis import strategies as st
 
+from mltest import arguments
 from mltest import strategies as mst
-from mltest.compare import array_difference
-from mltest.errors import UsageError
-from mltest.properties.engine import (
-    NotApplicable,
-    Property,
-    Rejected,
-    Violation,
-    prop,
-    raise_if_every_input_refused,
-    run_properties,
-    validate_common,
-)
+from mltest._lazy import LazyModule, require
+from mltest.checker import PropertyChecker
+from mltest.engine import NotApplicable, Property, Violation, call_user, prop
+from mltest.properties._arrays import assert_outputs_close
 from mltest.report import Report
 
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = LazyModule("torch", extra="torch", what="check_loss")
+
 PROPERTIES: list[Property] = []
-TASKS = ("regression", "binary", "multiclass")
 REDUCTIONS = ("mean", "sum", "none")
 EXTREMES = (1e2, 1e4)
 
@@ -57,16 +53,20 @@ class LossExample:
 
 
 class LossCase:
-    """One drawn (input, target) pair as tensors, and the loss on it (float64)."""
+    """One drawn (input, target) pair, prepared: the loss on it in float64. A
+    ``ValueError`` or ``RuntimeError`` there (a shape the loss does not take) refuses the
+    example."""
 
     def __init__(self, spec: LossSpec, example: LossExample) -> None:
         self.spec = spec
         self.ex = example
-        self.loss64  # noqa: B018 - every property needs it; a refusal skips the example
+        out = self.call(*self.tensors(), refuse=(ValueError, RuntimeError))
+        self.loss64 = out.detach()
 
     def tensors(
-        self, dtype: torch.dtype = torch.float64, *, grad: bool = False
+        self, dtype: torch.dtype | None = None, *, grad: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        dtype = torch.float64 if dtype is None else dtype
         x = torch.tensor(self.ex.input, dtype=dtype, requires_grad=grad)
         if self.spec.task == "multiclass":
             t = torch.tensor(self.ex.target, dtype=torch.int64)
@@ -74,25 +74,13 @@ class LossCase:
             t = torch.tensor(self.ex.target, dtype=dtype)
         return x, t
 
-    def call(self, x: torch.Tensor, t: torch.Tensor, what: str = "fn") -> torch.Tensor:
-        try:
-            out = self.spec.fn(x, t)
-        except Exception as exc:
-            raise Violation(f"{what} raised {type(exc).__name__}: {exc}") from exc
+    def call(
+        self, x: torch.Tensor, t: torch.Tensor, what: str = "fn", *, refuse: Any = ()
+    ) -> torch.Tensor:
+        out = call_user(what, self.spec.fn, x, t, refuse=refuse)
         if not isinstance(out, torch.Tensor):
-            raise Violation(f"{what} returned {type(out).__name__}, not a tensor")
+            raise Violation(f"{what} returned {type(out).__name__} {out!r:.40}, not a tensor")
         return out
-
-    @functools.cached_property
-    def loss64(self) -> torch.Tensor:
-        x, t = self.tensors()
-        try:
-            out = self.spec.fn(x, t)
-        except (ValueError, RuntimeError) as exc:
-            raise Rejected(f"fn raised {type(exc).__name__}: {exc}") from exc
-        if not isinstance(out, torch.Tensor):
-            raise Violation(f"fn returned {type(out).__name__}, not a tensor")
-        return out.detach()
 
     def total(self, out: torch.Tensor) -> float:
         """A scalar summary of a loss of any reduction (sum over 'none' outputs)."""
@@ -110,14 +98,11 @@ def _close(
     rtol: float = 1e-7,
     atol: float = 1e-9,
 ) -> None:
-    """Compare two tensors with the shared comparison core (atol scaled by b's magnitude)."""
+    """Compare two losses or gradients, in float64 (atol scaled by b's magnitude)."""
     if a is None or b is None:
         raise Violation(f"{what}: {'no value' if a is None else 'no expected value'}")
-    x, y = (v.detach().cpu().to(torch.float64).numpy() for v in (a, b))
-    scale = max(1.0, float(np.abs(y).max())) if y.size else 1.0
-    diff = array_difference(x, y, rtol=rtol, atol=atol * scale)
-    if diff is not None:
-        raise Violation(f"{what}: {diff}")
+    x, y = (v.detach().to(torch.float64) for v in (a, b))
+    assert_outputs_close(x, y, what, rtol=rtol, atol=atol)
 
 
 def _perfect_logit_shift(case: LossCase, x: torch.Tensor, step: float) -> torch.Tensor:
@@ -222,18 +207,18 @@ def finite_at_extreme_inputs(case: LossCase) -> None:
     for magnitude in EXTREMES:
         x = (base / peak * magnitude).to(torch.float32).requires_grad_(True)
         _, t = case.tensors(torch.float32)
+        shown = LossExample(x.detach().numpy().copy(), t.numpy().copy())  # what fn was fed
         out = case.call(x, t, f"fn at magnitude {magnitude:g}")
         if not torch.isfinite(out).all():
             raise Violation(
-                f"inputs of magnitude {magnitude:g} (float32) give loss {out.detach().tolist()}"
+                f"inputs of magnitude {magnitude:g} (float32) give loss {out.detach().tolist()}",
+                counterexample=shown,
             )
-        try:
-            out.sum().backward()
-        except RuntimeError as exc:
-            raise Violation(f"backward raised at magnitude {magnitude:g}: {exc}") from exc
+        call_user(f"backward at magnitude {magnitude:g}", out.sum().backward)
         if x.grad is not None and not torch.isfinite(x.grad).all():
             raise Violation(
-                f"inputs of magnitude {magnitude:g} (float32) give non-finite gradients"
+                f"inputs of magnitude {magnitude:g} (float32) give non-finite gradients",
+                counterexample=shown,
             )
 
 
@@ -266,7 +251,7 @@ def gradient_matches_finite_differences(case: LossCase) -> None:
     except GradcheckError as exc:
         first = str(exc).strip().splitlines()[0]
         raise Violation(f"analytic and numerical gradients disagree: {first}") from exc
-    except RuntimeError as exc:
+    except Exception as exc:
         raise Violation(f"gradcheck could not differentiate fn: {exc}") from exc
 
 
@@ -281,7 +266,7 @@ def gradient_reaches_input(case: LossCase) -> None:
     out = case.call(x, t)
     if not out.requires_grad:
         raise Violation("the loss does not require grad: the input was detached from the graph")
-    out.sum().backward()
+    call_user("backward", out.sum().backward)
     if x.grad is None:
         raise Violation("backward() left input.grad empty")
     if not torch.isfinite(x.grad).all():
@@ -351,7 +336,7 @@ def no_input_mutation(case: LossCase) -> None:
     x0, t0 = x.detach().clone(), t.clone()
     out = case.call(x, t)
     if out.requires_grad:
-        out.sum().backward()
+        call_user("backward", out.sum().backward)
     if not torch.equal(x.detach(), x0) or not torch.equal(t, t0):
         raise Violation("fn modified input or target in place")
 
@@ -385,7 +370,7 @@ def matches_reference(case: LossCase) -> None:
     out, want = case.call(x, t), ref(xr, t.clone())
     _close(out, want, "fn differs from the reference", rtol=1e-6)
     if out.requires_grad and want.requires_grad:
-        out.sum().backward()
+        call_user("backward", out.sum().backward)
         want.sum().backward()
         _close(x.grad, xr.grad, "the gradient differs from the reference's", rtol=1e-6)
 
@@ -399,7 +384,7 @@ def descent_step_lowers_loss(case: LossCase) -> None:
     """
     x, t = _generic_point(case)
     out = case.call(x, t)
-    out.backward()
+    call_user("backward", out.backward)
     g = x.grad
     if g is None:
         raise Violation("backward() left input.grad empty")
@@ -414,11 +399,7 @@ def descent_step_lowers_loss(case: LossCase) -> None:
         )
 
 
-# --- the front door ----------------------------------------------------------------------
-
-
-def property_names() -> list[str]:
-    return [p.name for p in PROPERTIES]
+# --- the kind, and its front door -------------------------------------------------------
 
 
 def _strategy(spec: LossSpec) -> st.SearchStrategy[LossExample]:
@@ -447,6 +428,47 @@ def _strategy(spec: LossSpec) -> st.SearchStrategy[LossExample]:
     return example()
 
 
+class LossChecker(PropertyChecker):
+    """PyTorch losses ``fn(input, target)``: the ``code`` stage."""
+
+    name = "loss"
+    stage = "code"
+    argument = "fn"
+    instantiate = True
+    max_examples = 50
+    usage_hint = "check task= (and reduction=); a ValueError or RuntimeError refuses an input"
+
+    def kind_properties(self) -> list[Property]:
+        return PROPERTIES
+
+    def prepare(self, fn: Any, **options: Any) -> LossSpec:
+        task, reduction = options["task"], options["reduction"]
+        reference, nonnegative = options["reference"], options["nonnegative"]
+        arguments.instance_of_callable("fn", fn, "fn(input, target)")
+        arguments.choice("task", task, arguments.TASKS)
+        arguments.choice("reduction", reduction, REDUCTIONS)
+        arguments.flag("nonnegative", nonnegative)
+        arguments.callable_or_none("reference", reference)
+        require("torch", extra="torch", what="check_loss")
+        return LossSpec(fn, task, reduction, reference, nonnegative)
+
+    def describe(self, subject: Any) -> str:
+        return getattr(subject, "__qualname__", None) or type(subject).__name__
+
+    def strategy(self, spec: LossSpec) -> st.SearchStrategy[LossExample]:
+        return _strategy(spec)
+
+    def make_case(self, spec: LossSpec, example: LossExample) -> LossCase:
+        return LossCase(spec, example)
+
+    def declaration(self, spec: LossSpec) -> str:
+        return f"task={spec.task!r}, reduction={spec.reduction!r}"
+
+
+LOSS = LossChecker()
+
+
+@LOSS.public
 def check_loss(
     fn: Callable[..., Any],
     *,
@@ -454,7 +476,7 @@ def check_loss(
     reduction: str = "mean",
     reference: Callable[..., Any] | None = None,
     nonnegative: bool = True,
-    max_examples: int = 50,
+    max_examples: int = LOSS.max_examples,
     seed: int | None = None,
     skip: tuple[str, ...] | list[str] = (),
     raise_on_failure: bool = True,
@@ -466,41 +488,11 @@ def check_loss(
     ``task``: ``regression`` (float input and target of one shape), ``binary`` (logits
     ``(N,)``, float targets in {0, 1}) or ``multiclass`` (logits ``(N, C)``, int64 class
     targets). ``reduction`` states what ``fn`` does. Gradients are checked in float64.
+    Without PyTorch installed, a ``UsageError`` names the extra to install.
 
     >>> import torch.nn.functional as F
     >>> check_loss(F.mse_loss, task="regression", max_examples=5).passed
     True
     """
     __tracebackhide__ = True
-    if not callable(fn):
-        raise UsageError(f"fn={fn!r:.60}: must be callable as fn(input, target)")
-    if isinstance(fn, type):
-        raise UsageError(f"fn={fn.__name__}: pass an instance, e.g. {fn.__name__}()")
-    if task not in TASKS:
-        raise UsageError(f"task={task!r}: must be one of {list(TASKS)}")
-    if reduction not in REDUCTIONS:
-        raise UsageError(f"reduction={reduction!r}: must be one of {list(REDUCTIONS)}")
-    if not isinstance(nonnegative, bool):
-        raise UsageError(f"nonnegative={nonnegative!r}: must be True or False")
-    if reference is not None and not callable(reference):
-        raise UsageError(f"reference={reference!r:.60}: must be callable or None")
-    validate_common(
-        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
-    )
-    spec = LossSpec(fn, task, reduction, reference, nonnegative)
-    name = getattr(fn, "__qualname__", None) or type(fn).__name__
-    report = run_properties(
-        name,
-        PROPERTIES,
-        spec,
-        _strategy(spec),
-        LossCase,
-        max_examples=max_examples,
-        seed=seed,
-        skip=skip,
-        only=only,
-    )
-    raise_if_every_input_refused(report, "fn", fn, f"task={task!r}, reduction={reduction!r}")
-    if raise_on_failure:
-        report.raise_if_failed()
-    return report
+    return LOSS.check_arguments(locals())

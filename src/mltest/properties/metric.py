@@ -1,5 +1,16 @@
 """Properties of metric functions ``fn(y_true, y_pred[, sample_weight])``, and
-``check_metric``. Follows scikit-learn's conventions for arguments and labels."""
+``check_metric``. Follows scikit-learn's conventions for arguments and labels.
+
+One rule for undefined values, applied to every call of the metric (``evaluate``): a
+value is *undefined* when the metric raises ``ValueError``, or returns NaN or an infinity
+together with a warning that is not a ``RuntimeWarning`` (scikit-learn's
+``UndefinedMetricWarning`` convention). An undefined value on the drawn input refuses the
+example; on an input a property derived from it with *other* data (rows dropped, an edge
+case, the arguments swapped) it says nothing about the property; on the *same* data in
+another form (shuffled, relabelled, a list, weights of one, a second call) it is a
+failure, since the metric accepted that data a moment ago. A non-finite value with no
+warning, or with only numpy's ``RuntimeWarning`` of a 0/0, is a silent NaN: a failure.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +26,12 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from mltest import arguments
 from mltest import strategies as mst
+from mltest.checker import PropertyChecker
+from mltest.engine import NotApplicable, Property, Refused, Violation, call_user, prop
 from mltest.errors import UsageError
-from mltest.properties._arrays import snapshot, unchanged
-from mltest.properties.engine import (
-    NotApplicable,
-    Property,
-    Rejected,
-    Violation,
-    prop,
-    raise_if_every_input_refused,
-    run_properties,
-    validate_common,
-)
+from mltest.properties._arrays import assert_outputs_close, snapshot, unchanged
 from mltest.report import Report
 
 PROPERTIES: list[Property] = []
@@ -35,7 +39,6 @@ PROPERTIES: list[Property] = []
 # sample_weight=None, container handling, label indexing) are decided by a few dozen
 # examples; capping them keeps the metric's own cost (milliseconds a call for scikit-learn's
 # validated metrics) bounded. Properties whose bugs need particular values run on all.
-TASKS = ("binary", "multiclass", "regression")
 RTOL, ATOL = 1e-6, 1e-9  # two exact computations of one metric differ by rounding only
 LARGE_ROWS = 100_000
 
@@ -61,15 +64,15 @@ class MetricSpec:
 class MetricExample:
     y_true: np.ndarray
     y_pred: np.ndarray
-    sample_weight: np.ndarray
-    n_classes: int
+    sample_weight: np.ndarray | None
+    n_classes: int = 0
 
     def __repr__(self) -> str:
         with np.printoptions(precision=4, threshold=60, linewidth=100):
-            return (
-                f"y_true={self.y_true!r}, y_pred={self.y_pred!r}, "
-                f"sample_weight={self.sample_weight!r}"
+            weight = (
+                "" if self.sample_weight is None else f", sample_weight={self.sample_weight!r}"
             )
+            return f"y_true={self.y_true!r}, y_pred={self.y_pred!r}{weight}"
 
 
 def _as_number(value: Any, what: str) -> float:
@@ -81,41 +84,51 @@ def _as_number(value: Any, what: str) -> float:
 
 
 def _same(a: float, b: float, what: str, *, rtol: float = RTOL) -> None:
-    if (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rtol, abs_tol=ATOL):
-        return
-    raise Violation(f"{what}: {a!r} vs {b!r}")
+    assert_outputs_close(a, b, what, rtol=rtol, atol=ATOL)
+
+
+def evaluate(fn: Callable[..., Any], y_true: Any, y_pred: Any, what: str, **kwargs: Any) -> float:
+    """``fn(y_true, y_pred, **kwargs)`` as a float, under the one rule for undefined
+    values: ``Refused`` when undefined, ``Violation`` for a silent NaN or a crash."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call_user(what, fn, y_true, y_pred, refuse=ValueError, **kwargs)
+    value = _as_number(out, what)
+    if math.isfinite(value):
+        return value
+    said = [w for w in caught if not issubclass(w.category, RuntimeWarning)]
+    if said:
+        raise Refused(f"{what} is undefined here ({said[0].category.__name__}: {said[0].message})")
+    raise Violation(f"{what} returned {value} with no warning saying why")
 
 
 class MetricCase:
-    """One drawn (y_true, y_pred, sample_weight) and the metric's value on it."""
+    """One drawn (y_true, y_pred, sample_weight), prepared: the metric's value on it. An
+    undefined value there refuses the example."""
 
     def __init__(self, spec: MetricSpec, example: MetricExample) -> None:
         self.spec = spec
         self.ex = example
-        self.value  # noqa: B018 - every property needs it; a refusal skips the example
+        self.inputs = snapshot(example.y_true), snapshot(example.y_pred)
+        self.value = evaluate(spec.fn, *self.inputs, "fn")
 
-    def call(self, y_true: Any, y_pred: Any, what: str, **kwargs: Any) -> float:
+    @property
+    def weights(self) -> np.ndarray:
+        """The drawn sample weights (every drawn example has some)."""
+        assert self.ex.sample_weight is not None
+        return self.ex.sample_weight
+
+    def call(
+        self, y_true: Any, y_pred: Any, what: str, *, same_data: bool = False, **kwargs: Any
+    ) -> float:
+        """The metric on a derived input; ``same_data`` says it holds the drawn data in
+        another form, so it must be defined as the drawn input's value was."""
         try:
-            out = self.spec.fn(y_true, y_pred, **kwargs)
-        except Exception as exc:
-            raise Violation(f"{what} raised {type(exc).__name__}: {exc}") from exc
-        return _as_number(out, what)
-
-    @functools.cached_property
-    def inputs(self) -> tuple[np.ndarray, np.ndarray]:
-        return snapshot(self.ex.y_true), snapshot(self.ex.y_pred)
-
-    @functools.cached_property
-    def value(self) -> float:
-        """``fn(y_true, y_pred)``; a ``ValueError`` here refuses the example."""
-        y_true, y_pred = self.inputs
-        try:
-            out = self.spec.fn(y_true, y_pred)
-        except ValueError as exc:
-            raise Rejected(f"fn raised ValueError: {exc}") from exc
-        except Exception as exc:
-            raise Violation(f"fn raised {type(exc).__name__}: {exc}") from exc
-        return _as_number(out, "fn")
+            return evaluate(self.spec.fn, y_true, y_pred, what, **kwargs)
+        except Refused as exc:
+            if not same_data:
+                raise
+            raise Violation(f"{exc}, but the same data was accepted as given") from exc
 
     @functools.cached_property
     def perfect_value(self) -> float:
@@ -130,10 +143,9 @@ class MetricCase:
             return np.eye(self.ex.n_classes)[y_true.astype(np.int64)]
         return y_true.copy()
 
-    def weighted(self, w: np.ndarray, what: str, y_true: Any = None, y_pred: Any = None) -> float:
-        y_true = self.ex.y_true if y_true is None else y_true
-        y_pred = self.ex.y_pred if y_pred is None else y_pred
-        return self.call(y_true.copy(), y_pred.copy(), what, sample_weight=w)
+    def weighted(self, w: np.ndarray, what: str, *, same_data: bool = False) -> float:
+        y_true, y_pred = self.ex.y_true.copy(), self.ex.y_pred.copy()
+        return self.call(y_true, y_pred, what, same_data=same_data, sample_weight=w)
 
 
 def _best(spec: MetricSpec) -> float | None:
@@ -230,13 +242,9 @@ def symmetric(case: MetricCase) -> None:
     Agreement scores (accuracy, kappa, MCC, MAE) are symmetric; an asymmetric
     implementation normalises by the wrong side.
     """
-    value = case.value
     y_true, y_pred = case.inputs
-    try:
-        swapped = case.spec.fn(y_pred.copy(), y_true.copy())
-    except ValueError as exc:
-        raise NotApplicable(f"the swapped call was refused: {exc}") from exc
-    _same(_as_number(swapped, "fn"), value, "fn(y_pred, y_true) differs from fn(y_true, y_pred)")
+    swapped = case.call(y_pred.copy(), y_true.copy(), "fn(y_pred, y_true)")
+    _same(swapped, case.value, "fn(y_pred, y_true) differs from fn(y_true, y_pred)")
 
 
 @prop(PROPERTIES)
@@ -248,7 +256,9 @@ def sample_order_invariant(case: MetricCase) -> None:
     """
     n = len(case.ex.y_true)
     perm = np.random.default_rng(n).permutation(n)[::-1]
-    got = case.call(case.ex.y_true[perm], case.ex.y_pred[perm], "fn on shuffled rows")
+    got = case.call(
+        case.ex.y_true[perm], case.ex.y_pred[perm], "fn on shuffled rows", same_data=True
+    )
     _same(got, case.value, f"rows reordered by {perm.tolist()} change the value")
 
 
@@ -258,7 +268,9 @@ def weights_none_equals_ones(case: MetricCase) -> None:
 
     The unweighted path and the weighted path are often separate code; they drift apart.
     """
-    ones = case.weighted(np.ones(len(case.ex.y_true)), "fn with sample_weight=ones")
+    ones = case.weighted(
+        np.ones(len(case.ex.y_true)), "fn with sample_weight=ones", same_data=True
+    )
     _same(ones, case.value, "sample_weight=ones differs from sample_weight=None")
 
 
@@ -294,17 +306,12 @@ def integer_weights_repeat_rows(case: MetricCase) -> None:
     This is what a sample weight means; a metric that ignores ``sample_weight`` (or applies
     it to only one of two sums) fails here.
     """
-    w = _integer_weights(case.ex.sample_weight)
+    w = _integer_weights(case.weights)
     _same_domain(case, w > 0)
     rows = np.repeat(np.arange(len(w)), w)
-    try:
-        repeated = case.spec.fn(case.ex.y_true[rows], case.ex.y_pred[rows])
-    except ValueError as exc:
-        raise NotApplicable(f"the repeated rows were refused: {exc}") from exc
+    repeated = case.call(case.ex.y_true[rows], case.ex.y_pred[rows], "fn on repeated rows")
     got = case.weighted(w.astype(np.float64), "fn with integer sample_weight")
-    _same(
-        got, _as_number(repeated, "fn"), f"sample_weight={w.tolist()} differs from repeating rows"
-    )
+    _same(got, repeated, f"sample_weight={w.tolist()} differs from repeating rows")
 
 
 @prop(PROPERTIES, applies=_takes_weight, max_checks=50)
@@ -314,18 +321,17 @@ def zero_weights_drop_rows(case: MetricCase) -> None:
     A zero weight is how users mask samples out; a metric that still counts them (in a
     denominator, a class list) changes with data it was told to ignore.
     """
-    w = case.ex.sample_weight.copy()
+    w = case.weights.copy()
     w[::2] = 0.0
     if not w.any():
         raise NotApplicable("every row would be dropped")
     keep = w > 0
     _same_domain(case, keep)
-    try:
-        dropped = case.spec.fn(case.ex.y_true[keep], case.ex.y_pred[keep], sample_weight=w[keep])
-    except ValueError as exc:
-        raise NotApplicable(f"the remaining rows were refused: {exc}") from exc
+    dropped = case.call(
+        case.ex.y_true[keep], case.ex.y_pred[keep], "fn on the rows left", sample_weight=w[keep]
+    )
     got = case.weighted(w, "fn with zero weights")
-    _same(got, _as_number(dropped, "fn"), "zero-weight rows change the value")
+    _same(got, dropped, "zero-weight rows change the value")
 
 
 def _relabelled(case: MetricCase) -> list[tuple[str, Any, Any]]:
@@ -357,7 +363,8 @@ def label_encoding_invariant(case: MetricCase) -> None:
     """
     value = case.value
     for label, y_true, y_pred in _relabelled(case):
-        _same(case.call(y_true, y_pred, f"fn with {label}"), value, f"{label} change the value")
+        got = case.call(y_true, y_pred, f"fn with {label}", same_data=True)
+        _same(got, value, f"{label} change the value")
 
 
 @prop(PROPERTIES, max_checks=25)
@@ -369,12 +376,15 @@ def container_agnostic(case: MetricCase) -> None:
     """
     value = case.value
     y_true, y_pred = case.ex.y_true, case.ex.y_pred
-    got = case.call(y_true.tolist(), y_pred.tolist(), "fn on lists")
+    got = case.call(y_true.tolist(), y_pred.tolist(), "fn on lists", same_data=True)
     _same(got, value, "lists give another value than arrays")
     if y_pred.ndim == 1:
         index = np.arange(len(y_true))[::-1] + 100  # a non-default index, as after a split
         got = case.call(
-            pd.Series(y_true, index=index), pd.Series(y_pred, index=index), "fn on Series"
+            pd.Series(y_true, index=index),
+            pd.Series(y_pred, index=index),
+            "fn on Series",
+            same_data=True,
         )
         _same(got, value, "pandas Series give another value than arrays")
 
@@ -390,9 +400,9 @@ def no_input_mutation(case: MetricCase) -> None:
     if not unchanged(case.ex.y_true, y_true) or not unchanged(case.ex.y_pred, y_pred):
         raise Violation("fn modified y_true or y_pred in place")
     if case.spec.takes_weight:
-        w = case.ex.sample_weight.copy()
+        w = case.weights.copy()
         case.weighted(w, "fn with sample_weight")
-        if not unchanged(case.ex.sample_weight, w):
+        if not unchanged(case.weights, w):
             raise Violation("fn modified sample_weight in place")
 
 
@@ -403,7 +413,9 @@ def deterministic(case: MetricCase) -> None:
     Random tie-breaking or state kept between calls makes model comparisons noisy.
     """
     value = case.value
-    again = case.call(case.ex.y_true.copy(), case.ex.y_pred.copy(), "fn called again")
+    again = case.call(
+        case.ex.y_true.copy(), case.ex.y_pred.copy(), "fn called again", same_data=True
+    )
     _same(again, value, "a second call gives another value")
 
 
@@ -427,18 +439,17 @@ def finite_on_edge_cases(case: MetricCase) -> None:
     comparison with it false.
     """
     for label, y_true, y_pred in _edge_cases(case):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                out = case.spec.fn(y_true, y_pred)
-            except ValueError:
-                continue
-            except Exception as exc:
-                raise Violation(f"on {label}, fn raised {type(exc).__name__}: {exc}") from exc
-        value = _as_number(out, "fn")
-        explained = [w for w in caught if not issubclass(w.category, RuntimeWarning)]
-        if not math.isfinite(value) and not explained:
-            raise Violation(f"on {label}, fn returned {value} with no warning saying why")
+        try:
+            case.call(y_true, y_pred, "fn")
+        except Refused:
+            continue  # undefined, and saying so: what the property asks
+        except Violation as exc:
+            raise Violation(f"on {label}, {exc}", counterexample=_shown(y_true, y_pred)) from exc
+
+
+def _shown(y_true: np.ndarray, y_pred: np.ndarray, weight: Any = None) -> MetricExample:
+    """An input a property derived from the drawn example, as the user is shown it."""
+    return MetricExample(y_true, y_pred, weight)
 
 
 @prop(PROPERTIES, applies=_has_reference)
@@ -453,22 +464,25 @@ def matches_reference(case: MetricCase) -> None:
     assert ref is not None
     inputs = [("the drawn input", case.ex.y_true, case.ex.y_pred)]
     inputs += [(label, t, p) for label, t, p in _edge_cases(case)]
+    weighted = case.spec.takes_weight and _accepts_weight(ref)
+    if weighted:
+        inputs.append(("weighted", case.ex.y_true, case.ex.y_pred))
     for label, y_true, y_pred in inputs:
-        try:
-            want = _as_number(ref(y_true.copy(), y_pred.copy()), "reference")
-        except ValueError:
+        kwargs = {"sample_weight": case.weights.copy()} if label == "weighted" else {}
+        try:  # the reference is trusted: where it is undefined there is nothing to compare
+            want = evaluate(ref, y_true.copy(), y_pred.copy(), "reference", **kwargs)
+        except (Refused, Violation):
             continue
-        got = case.call(y_true.copy(), y_pred.copy(), "fn")
-        _same(got, want, f"on {label}, fn differs from the reference", rtol=1e-5)
-    if case.spec.takes_weight and _accepts_weight(ref):
-        w = case.ex.sample_weight
-        want = _as_number(ref(case.ex.y_true, case.ex.y_pred, sample_weight=w), "reference")
-        _same(
-            case.weighted(w.copy(), "fn"),
-            want,
-            "weighted, fn differs from the reference",
-            rtol=1e-5,
-        )
+        shown = _shown(y_true, y_pred, kwargs.get("sample_weight"))
+        try:
+            got = evaluate(case.spec.fn, y_true.copy(), y_pred.copy(), "fn", **kwargs)
+            _same(got, want, f"on {label}, fn differs from the reference", rtol=1e-5)
+        except Refused as exc:
+            raise Violation(
+                f"on {label}, {exc} but the reference gives {want!r}", counterexample=shown
+            ) from exc
+        except Violation as exc:
+            raise Violation(str(exc), counterexample=shown) from exc
 
 
 @prop(PROPERTIES, max_checks=3)
@@ -479,7 +493,6 @@ def stable_for_large_inputs(case: MetricCase) -> None:
     Counting in the input's dtype overflows (an int8 confusion matrix wraps at 127), and
     float32 running sums drift; both appear only at production sizes.
     """
-    case.value  # noqa: B018 - the drawn input must be accepted first
     reps = -(-LARGE_ROWS // len(case.ex.y_true))
     y_true, y_pred = (
         np.tile(case.ex.y_true, reps),
@@ -508,11 +521,7 @@ def _narrow(a: np.ndarray) -> Any:
     return np.float32 if a.dtype.kind == "f" else np.int8
 
 
-# --- the front door ----------------------------------------------------------------------
-
-
-def property_names() -> list[str]:
-    return [p.name for p in PROPERTIES]
+# --- the kind, and its front door -------------------------------------------------------
 
 
 def _accepts_weight(fn: Callable[..., Any]) -> bool:
@@ -523,26 +532,7 @@ def _accepts_weight(fn: Callable[..., Any]) -> bool:
     return "sample_weight" in params
 
 
-def _validate(
-    fn: Any, task: Any, y_pred: Any, bounds: Any, best: Any, reference: Any, flags: dict[str, Any]
-) -> tuple[float | None, float | None] | None:
-    if not callable(fn):
-        raise UsageError(f"fn={fn!r:.60}: must be callable as fn(y_true, y_pred)")
-    if task not in TASKS:
-        raise UsageError(f"task={task!r}: must be one of {list(TASKS)}")
-    if y_pred not in mst.PREDICTION_KINDS:
-        raise UsageError(f"y_pred={y_pred!r}: must be one of {list(mst.PREDICTION_KINDS)}")
-    if task == "regression" and y_pred != "labels":
-        raise UsageError(
-            f"y_pred={y_pred!r}: regression predictions are values; leave the default"
-        )
-    if task == "multiclass" and y_pred == "scores":
-        raise UsageError("y_pred='scores': one score per row is binary only; use 'proba'")
-    for name, value in flags.items():
-        if not isinstance(value, bool):
-            raise UsageError(f"{name}={value!r}: must be True or False")
-    if reference is not None and not callable(reference):
-        raise UsageError(f"reference={reference!r:.60}: must be callable or None")
+def _bounds(bounds: Any, best: Any) -> tuple[float | None, float | None] | None:
     if bounds is None:
         return None
     if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
@@ -561,7 +551,8 @@ def _strategy(spec: MetricSpec) -> st.SearchStrategy[MetricExample]:
         k = draw(mst._n_classes(spec.task)) if spec.classes else 0
         n = draw(st.integers(max(2, k), 30))
         if not spec.classes:
-            y_true, y_pred = draw(mst.regression_values(n)), draw(mst.regression_values(n))
+            y_true = draw(mst.regression_values(n, varying=True))
+            y_pred = draw(mst.regression_values(n))
         else:
             y_true = draw(mst.labels(n, k))
             if spec.y_pred == "labels":
@@ -575,6 +566,59 @@ def _strategy(spec: MetricSpec) -> st.SearchStrategy[MetricExample]:
     return example()
 
 
+class MetricChecker(PropertyChecker):
+    """Metric functions ``fn(y_true, y_pred[, sample_weight])``: the ``code`` stage."""
+
+    name = "metric"
+    stage = "code"
+    argument = "fn"
+    max_examples = 100
+    usage_hint = "check task= and y_pred= (a ValueError or an undefined value refuses an input)"
+
+    def kind_properties(self) -> list[Property]:
+        return PROPERTIES
+
+    def prepare(self, fn: Any, **options: Any) -> MetricSpec:
+        task, y_pred, reference = options["task"], options["y_pred"], options["reference"]
+        greater_is_better, symmetric = options["greater_is_better"], options["symmetric"]
+        arguments.instance_of_callable("fn", fn, "fn(y_true, y_pred)")
+        arguments.choice("task", task, arguments.TASKS)
+        arguments.choice("y_pred", y_pred, mst.PREDICTION_KINDS)
+        if task == "regression" and y_pred != "labels":
+            raise UsageError(
+                f"y_pred={y_pred!r}: regression predictions are values; leave the default"
+            )
+        if task == "multiclass" and y_pred == "scores":
+            raise UsageError("y_pred='scores': one score per row is binary only; use 'proba'")
+        arguments.flag("greater_is_better", greater_is_better)
+        arguments.flag("symmetric", symmetric)
+        arguments.callable_or_none("reference", reference)
+        return MetricSpec(
+            fn,
+            task,
+            y_pred,
+            _bounds(options["bounds"], options["best"]),
+            options["best"],
+            greater_is_better,
+            symmetric,
+            reference,
+            _accepts_weight(fn),
+        )
+
+    def strategy(self, spec: MetricSpec) -> st.SearchStrategy[MetricExample]:
+        return _strategy(spec)
+
+    def make_case(self, spec: MetricSpec, example: MetricExample) -> MetricCase:
+        return MetricCase(spec, example)
+
+    def declaration(self, spec: MetricSpec) -> str:
+        return f"task={spec.task!r}, y_pred={spec.y_pred!r}"
+
+
+METRIC = MetricChecker()
+
+
+@METRIC.public
 def check_metric(
     fn: Callable[..., Any],
     *,
@@ -585,7 +629,7 @@ def check_metric(
     greater_is_better: bool = True,
     symmetric: bool = False,
     reference: Callable[..., Any] | None = None,
-    max_examples: int = 100,
+    max_examples: int = METRIC.max_examples,
     seed: int | None = None,
     skip: tuple[str, ...] | list[str] = (),
     raise_on_failure: bool = True,
@@ -603,35 +647,4 @@ def check_metric(
     True
     """
     __tracebackhide__ = True
-    flags = {"greater_is_better": greater_is_better, "symmetric": symmetric}
-    bounds = _validate(fn, task, y_pred, bounds, best, reference, flags)
-    validate_common(
-        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
-    )
-    spec = MetricSpec(
-        fn,
-        task,
-        y_pred,
-        bounds,
-        best,
-        greater_is_better,
-        symmetric,
-        reference,
-        _accepts_weight(fn),
-    )
-    name = getattr(fn, "__qualname__", repr(fn))
-    report = run_properties(
-        name,
-        PROPERTIES,
-        spec,
-        _strategy(spec),
-        MetricCase,
-        max_examples=max_examples,
-        seed=seed,
-        skip=skip,
-        only=only,
-    )
-    raise_if_every_input_refused(report, "fn", fn, f"task={task!r}, y_pred={y_pred!r}")
-    if raise_on_failure:
-        report.raise_if_failed()
-    return report
+    return METRIC.check_arguments(locals())

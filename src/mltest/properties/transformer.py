@@ -16,7 +16,17 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from mltest import arguments
 from mltest import strategies as mst
+from mltest.arguments import short
+from mltest.checker import PropertyChecker
+from mltest.engine import (
+    NotApplicable,
+    Property,
+    Violation,
+    call_user,
+    prop,
+)
 from mltest.errors import UsageError
 from mltest.properties._arrays import (
     assert_outputs_close,
@@ -26,17 +36,7 @@ from mltest.properties._arrays import (
     take_rows,
     unchanged,
 )
-from mltest.properties.engine import (
-    NotApplicable,
-    Property,
-    Rejected,
-    Violation,
-    call_user,
-    prop,
-    run_properties,
-    validate_common,
-)
-from mltest.report import Report
+from mltest.report import Report, safe_repr
 
 PROPERTIES: list[Property] = []
 
@@ -102,12 +102,27 @@ class TransformerExample:
 
 
 class TransformerCase:
-    """One example plus the work properties share on it (fresh clones, one fit)."""
+    """One example, prepared: a fresh clone fitted on a copy of it, and its transform of
+    a copy of it. Every property reads these; ``fit`` or ``transform`` refusing the rows
+    with a ``ValueError`` refuses the example."""
 
     def __init__(self, spec: TransformerSpec, example: TransformerExample) -> None:
         self.spec = spec
         self.X = example.X
         self.y = example.y
+        self.fit_inputs = snapshot(self.X), snapshot(self.y)
+        self.model = self.new()
+        self.fit_returned = self.fit(self.model, *self.fit_inputs, refuse=ValueError)
+        self.transform_input = snapshot(self.X)
+        # a ValueError here, on the very rows fit accepted, refuses the input too (too few
+        # rows for n_neighbors, say)
+        self.raw_output = call_user(
+            "transform of the rows fit accepted",
+            self.model.transform,
+            self.transform_input,
+            refuse=ValueError,
+        )
+        self.output = dense(self.raw_output)
 
     def new(self) -> Any:
         """A fresh unfitted clone; an unseeded ``random_state`` is fixed so two fits of the
@@ -120,69 +135,28 @@ class TransformerCase:
             fresh.set_params(random_state=0)
         return fresh
 
-    def fit(self, est: Any, X: Any, y: Any = None) -> Any:
-        """Fit ``est``; a ``ValueError`` on the drawn data means the input is refused."""
-        args = (X,) if self.spec.target is None else (X, y)
-        try:
-            return est.fit(*args)
-        except ValueError as exc:
-            raise Rejected(f"fit raised ValueError: {exc}") from exc
-        except Exception as exc:
-            raise Violation(f"fit raised {type(exc).__name__}: {exc}") from exc
+    def fit_args(self, X: Any, y: Any) -> tuple[Any, ...]:
+        return (X,) if self.spec.target is None else (X, y)
 
-    def fit_transform_new(self, X: Any, y: Any = None) -> Any:
-        """``fit_transform`` of a fresh clone; ``ValueError`` refuses the input as in fit."""
-        est = self.new()
-        args = (X,) if self.spec.target is None else (X, y)
-        try:
-            return est.fit_transform(*args)
-        except ValueError as exc:
-            raise Rejected(f"fit_transform raised ValueError: {exc}") from exc
-        except Exception as exc:
-            raise Violation(f"fit_transform raised {type(exc).__name__}: {exc}") from exc
+    def fit(self, est: Any, X: Any, y: Any = None, *, refuse: Any = ()) -> Any:
+        """``est.fit`` on ``X`` (and ``y`` when the estimator needs one)."""
+        return call_user("fit", est.fit, *self.fit_args(X, y), refuse=refuse)
 
-    def fit_new(self, X: Any, y: Any = None) -> Any:
+    def fit_new(self, X: Any, y: Any = None, *, refuse: Any = ()) -> Any:
         est = self.new()
-        self.fit(est, X, y)
+        self.fit(est, X, y, refuse=refuse)
         return est
 
-    @functools.cached_property
-    def fit_inputs(self) -> tuple[Any, Any]:
-        return snapshot(self.X), snapshot(self.y)
-
-    @functools.cached_property
-    def fitted(self) -> tuple[Any, Any]:
-        """``(estimator, what fit returned)`` for a fit on a copy of the example."""
+    def fit_transform_new(self, X: Any, y: Any = None) -> Any:
+        """``fit_transform`` of a fresh clone. Like ``fit``, it may refuse rows with a
+        ``ValueError`` (cross-fitting encoders need more rows than their folds)."""
         est = self.new()
-        X, y = self.fit_inputs
-        return est, self.fit(est, X, y)
-
-    @property
-    def model(self) -> Any:
-        return self.fitted[0]
+        return call_user(
+            "fit_transform", est.fit_transform, *self.fit_args(X, y), refuse=ValueError
+        )
 
     def transform(self, est: Any, X: Any, what: str = "transform") -> Any:
         return call_user(what, est.transform, X)
-
-    @functools.cached_property
-    def transform_input(self) -> Any:
-        return snapshot(self.X)
-
-    @functools.cached_property
-    def raw_output(self) -> Any:
-        # A ValueError here, on the very rows fit accepted, is a refusal of the input
-        # (too few rows for n_neighbors, say), like one from fit.
-        model = self.model
-        try:
-            return model.transform(self.transform_input)
-        except ValueError as exc:
-            raise Rejected(f"transform of the fitted data raised ValueError: {exc}") from exc
-        except Exception as exc:
-            raise Violation(f"transform raised {type(exc).__name__}: {exc}") from exc
-
-    @functools.cached_property
-    def output(self) -> np.ndarray:
-        return dense(self.raw_output)
 
     @property
     def two_d(self) -> bool:
@@ -241,7 +215,7 @@ def fit_returns_self(case: TransformerCase) -> None:
     Pipelines and the idiom ``est.fit(X).transform(X)`` rely on it; a ``fit`` that returns
     ``None`` or a new object breaks them in ways that surface far from the cause.
     """
-    est, returned = case.fitted
+    est, returned = case.model, case.fit_returned
     if returned is not est:
         raise Violation(f"fit returned {type(returned).__name__} {returned!r:.80}, not self")
 
@@ -254,12 +228,10 @@ def no_input_mutation(case: TransformerCase) -> None:
     shows up only when that data is used a second time.
     """
     X_fit, y_fit = case.fit_inputs
-    case.model  # noqa: B018 - performs the fit
     if not unchanged(case.X, X_fit):
         raise Violation("fit modified X in place")
     if not unchanged(case.y, y_fit):
         raise Violation("fit modified y in place")
-    case.raw_output  # noqa: B018 - performs the transform
     if not unchanged(case.X, case.transform_input):
         raise Violation("transform modified X in place")
     X2, y2 = snapshot(case.X), snapshot(case.y)
@@ -375,13 +347,13 @@ def numpy_frame_agree(case: TransformerCase) -> None:
         other = case.X.to_numpy()
     else:
         raise NotApplicable("X is neither a 2-D array nor a DataFrame")
-    try:
-        est = case.fit_new(other, case.y)
-        out = est.transform(snapshot(other))
-    except (Rejected, ValueError) as exc:
-        raise NotApplicable(f"the other container was refused: {exc}") from exc
-    except Exception as exc:
-        raise Violation(f"transform raised {type(exc).__name__}: {exc}") from exc
+    est = case.fit_new(other, case.y, refuse=ValueError)
+    out = call_user(
+        f"transform of the {type(other).__name__}",
+        est.transform,
+        snapshot(other),
+        refuse=ValueError,
+    )
     assert_outputs_close(out, case.output, f"{type(other).__name__} input gives other numbers")
 
 
@@ -415,13 +387,13 @@ def inverse_transform_roundtrip(case: TransformerCase) -> None:
     """
     from sklearn.exceptions import NotFittedError
 
-    model, out = case.model, case.raw_output
-    try:
-        back = model.inverse_transform(out)
-    except (NotFittedError, ValueError) as exc:
-        raise NotApplicable(f"inverse_transform is not available here: {exc}") from exc
-    except Exception as exc:
-        raise Violation(f"inverse_transform raised {type(exc).__name__}: {exc}") from exc
+    # NotImplementedError says "not supported": an encoder with an optional inverse
+    back = call_user(
+        "inverse_transform",
+        case.model.inverse_transform,
+        snapshot(case.raw_output),
+        refuse=(NotFittedError, ValueError, NotImplementedError),
+    )
     want = np.shape(case.X)
     if case.two_d and np.shape(back) != want:
         raise Violation(f"inverse_transform returned shape {np.shape(back)}, expected {want}")
@@ -519,7 +491,6 @@ def n_features_mismatch_raises(case: TransformerCase) -> None:
     """
     if not case.two_d:
         raise NotApplicable("X is not 2-D")
-    case.model  # noqa: B018 - performs the fit
     X = case.X
     if isinstance(X, pd.DataFrame):
         variants = {"one extra column": X.assign(_mltest_extra=X.iloc[:, 0])}
@@ -566,17 +537,13 @@ def preserves_dtype(case: TransformerCase) -> None:
         raise NotApplicable("X is not a float array")
     for dtype in case.spec.tags.transformer_tags.preserves_dtype:
         X = case.X.astype(dtype)
-        est = case.fit_new(X, case.y)
+        est = case.fit_new(X, case.y, refuse=ValueError)
         out = dense(case.transform(est, X))
         if out.dtype.kind == "f" and out.dtype != np.dtype(dtype):
             raise Violation(f"{dtype} input gave {out.dtype} output")
 
 
-# --- the front door ---------------------------------------------------------------------
-
-
-def property_names() -> list[str]:
-    return [p.name for p in PROPERTIES]
+# --- the kind, and its front door -------------------------------------------------------
 
 
 def _validate(estimator: Any, target: Any, data: Any, tags: Any) -> None:
@@ -586,23 +553,23 @@ def _validate(estimator: Any, target: Any, data: Any, tags: Any) -> None:
         )
     for method in ("fit", "transform"):
         if not callable(getattr(estimator, method, None)):
-            raise UsageError(f"estimator={estimator!r:.80}: has no {method}() method")
-    if target is not None and target not in mst.TARGET_KINDS:
-        raise UsageError(f"target={target!r}: must be None or one of {list(mst.TARGET_KINDS)}")
+            raise UsageError(f"estimator={short(estimator)}: has no {method}() method")
+    if target is not None:
+        arguments.choice("target", target, arguments.TASKS)
     if (
         data is not None
         and not isinstance(data, st.SearchStrategy)
         and not hasattr(data, "strategy")
     ):
-        raise UsageError(f"data={data!r:.80}: must be None, a hypothesis strategy or a Schema")
+        raise UsageError(f"data={short(data)}: must be None, a hypothesis strategy or a Schema")
     if data is None and tags.input_tags.pairwise:
         raise UsageError(
-            f"estimator={estimator!r:.80}: takes a square kernel matrix (pairwise tag); "
+            f"estimator={short(estimator)}: takes a square kernel matrix (pairwise tag); "
             "pass data= with a strategy of such matrices"
         )
     if data is None and not tags.input_tags.two_d_array:
         raise UsageError(
-            f"estimator={estimator!r:.80}: its tags say it does not take 2-D arrays; "
+            f"estimator={short(estimator)}: its tags say it does not take 2-D arrays; "
             "pass data= with a strategy of what it takes"
         )
 
@@ -627,12 +594,64 @@ def _strategy(spec: TransformerSpec) -> st.SearchStrategy[TransformerExample]:
     return with_target()
 
 
+class TransformerChecker(PropertyChecker):
+    """scikit-learn style transformers (``fit``/``transform``): the ``code`` stage."""
+
+    name = "transformer"
+    stage = "code"
+    argument = "estimator"
+    instantiate = True
+    max_examples = 50
+    usage_hint = (
+        "pass data= with a strategy or Schema of the input it takes (and target= when fit needs y)"
+    )
+
+    def kind_properties(self) -> list[Property]:
+        return PROPERTIES
+
+    def prepare(self, estimator: Any, **options: Any) -> TransformerSpec:
+        data, target = options["data"], options["target"]
+        tags = _tags(estimator)
+        _validate(estimator, target, data, tags)
+        if target is None and (tags.target_tags.required or _fit_needs_y(estimator)):
+            target = "binary"
+        return TransformerSpec(estimator=estimator, tags=tags, target=target, data=data)
+
+    def strategy(self, spec: TransformerSpec) -> st.SearchStrategy[TransformerExample]:
+        return _strategy(spec)
+
+    def make_case(self, spec: TransformerSpec, example: TransformerExample) -> TransformerCase:
+        return TransformerCase(spec, example)
+
+    def preflight(self, spec: TransformerSpec) -> dict[str, Violation]:
+        """Every fit starts from ``clone(estimator)``: a clone that raises (an ``__init__``
+        that changes or renames a parameter) is one finding, not one per property."""
+        if not hasattr(spec.estimator, "get_params"):
+            return {}
+        from sklearn.base import clone
+
+        try:
+            call_user("clone", clone, spec.estimator)
+        except Violation as exc:
+            shown = safe_repr(spec.estimator, 200)
+            return {"clone_params_roundtrip": Violation(str(exc), counterexample=shown)}
+        return {}
+
+    def declaration(self, spec: TransformerSpec) -> str:
+        data = "generated feature matrices" if spec.data is None else f"data={short(spec.data)}"
+        return data if spec.target is None else f"{data}, target={spec.target!r}"
+
+
+TRANSFORMER = TransformerChecker()
+
+
+@TRANSFORMER.public
 def check_transformer(
     estimator: Any,
     *,
     data: Any = None,
     target: str | None = None,
-    max_examples: int = 50,
+    max_examples: int = TRANSFORMER.max_examples,
     seed: int | None = None,
     skip: tuple[str, ...] | list[str] = (),
     raise_on_failure: bool = True,
@@ -650,25 +669,4 @@ def check_transformer(
     True
     """
     __tracebackhide__ = True
-    tags = _tags(estimator)
-    _validate(estimator, target, data, tags)
-    validate_common(
-        max_examples=max_examples, seed=seed, skip=skip, only=only, names=property_names()
-    )
-    if target is None and (tags.target_tags.required or _fit_needs_y(estimator)):
-        target = "binary"
-    spec = TransformerSpec(estimator=estimator, tags=tags, target=target, data=data)
-    report = run_properties(
-        repr(estimator),
-        PROPERTIES,
-        spec,
-        _strategy(spec),
-        TransformerCase,
-        max_examples=max_examples,
-        seed=seed,
-        skip=skip,
-        only=only,
-    )
-    if raise_on_failure:
-        report.raise_if_failed()
-    return report
+    return TRANSFORMER.check_arguments(locals())
