@@ -35,3 +35,14 @@ def test_every_property_has_a_docstring_saying_what_and_why(page):
 
 def test_plugin_option_is_documented():
     assert "`--mltest`" in (DOCS / "plugin.md").read_text()
+
+
+def test_contributor_page_and_convention_are_documented():
+    text = (DOCS / "contributing.md").read_text()
+    for needed in ("pytest_mltest_checkers", "PropertyChecker", "@prop(", "CLI subcommand"):
+        assert needed in text
+    engine = (DOCS / "engine.md").read_text()
+    from mltest.report import REASONS, STATUSES
+
+    for word in (*STATUSES, *REASONS):
+        assert f"`{word}`" in engine, word

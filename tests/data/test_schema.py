@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.model_selection import train_test_split
 
@@ -224,3 +225,55 @@ def test_check_transformer_on_schema_shaped_data():
         est, data=schema, max_examples=15, skip=["numpy_frame_agree", "n_features_mismatch_raises"]
     )
     assert report.passed, report.failure_message()
+
+
+# --- whatever is saved loads back exactly --------------------------------------------------
+
+_NUMBERS = {
+    "int": st.integers(-5, 5),
+    "float": st.sampled_from([0.0, -0.0, 1.0, 0.5, -2.25, 1e-9, 1e6]),
+}
+
+
+@st.composite
+def _columns(draw, name):
+    kind = draw(st.sampled_from(["int", "float", "bool", "string", "category", "datetime"]))
+    fields = {"nullable": draw(st.booleans()), "unique": draw(st.booleans())}
+    if fields["nullable"]:
+        fields["max_null_fraction"] = draw(st.sampled_from([0.0, 0.05, 1.0]))
+    if kind in _NUMBERS:
+        lo, hi = sorted(draw(st.lists(_NUMBERS[kind], min_size=2, max_size=2)))
+        fields["min"] = draw(st.sampled_from([None, lo]))
+        fields["max"] = draw(st.sampled_from([None, hi]))
+    if kind == "datetime":
+        fields["min"] = draw(st.sampled_from([None, "2026-01-01T00:00:00"]))
+    if kind in ("string", "category"):
+        fields["categories"] = draw(st.sampled_from([None, [], ["a", "b"], ["0", "False"]]))
+        fields["min_length"] = draw(st.sampled_from([None, 0, 1]))
+        fields["max_length"] = draw(st.sampled_from([None, 0, 4]))
+        if fields["min_length"] is not None and fields["max_length"] is not None:
+            fields["max_length"] = max(fields["min_length"], fields["max_length"])
+        fields["pattern"] = draw(st.sampled_from([None, "", "[A-Z]{2}"]))
+    fields["required_in"] = draw(st.sampled_from([None, [], ["serving"]]))
+    return Column(name, kind, **fields)
+
+
+@st.composite
+def _schemas(draw):
+    names = draw(st.lists(st.sampled_from(["a", "b", "c", "0", "x y"]), unique=True, min_size=1))
+    columns = {name: draw(_columns(name)) for name in names}
+    rules = []
+    if len(names) > 1 and draw(st.booleans()):
+        rules.append(Rule(draw(st.sampled_from(["le", "present_iff"])), names[0], names[1]))
+    return Schema(columns, rules, environments=["serving"], strict=draw(st.booleans()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(schema=_schemas(), suffix=st.sampled_from([".yaml", ".json"]))
+def test_every_schema_loads_back_exactly(tmp_path_factory, schema, suffix):
+    path = schema.save(tmp_path_factory.mktemp("schemas") / f"schema{suffix}")
+    again = Schema.load(path)
+    assert again == schema
+    for name, col in schema.columns.items():  # 0 == 0.0 == False: the types must survive too
+        for field in ("min", "max", "min_length", "max_length", "max_null_fraction"):
+            assert type(getattr(again.columns[name], field)) is type(getattr(col, field))

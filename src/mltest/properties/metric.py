@@ -114,7 +114,7 @@ class MetricCase:
 
     @property
     def weights(self) -> np.ndarray:
-        """The drawn sample weights (every drawn example has some)."""
+        """The drawn sample weights (drawn when the metric takes them)."""
         assert self.ex.sample_weight is not None
         return self.ex.sample_weight
 
@@ -561,7 +561,8 @@ def _strategy(spec: MetricSpec) -> st.SearchStrategy[MetricExample]:
                 y_pred = draw(mst.binary_scores(n))
             else:
                 y_pred = draw(mst.probabilities(n, k))
-        return MetricExample(y_true, y_pred, draw(mst.sample_weights(n)), k)
+        weights = draw(mst.sample_weights(n)) if spec.takes_weight else None
+        return MetricExample(y_true, y_pred, weights, k)
 
     return example()
 
