@@ -43,6 +43,7 @@ class RunOptions:
     name: str
     seed: int | None = None
     max_examples: int | None = None
+    max_seconds: float | None = None
     skip: frozenset[str] = frozenset()
     only: frozenset[str] | None = None
 
@@ -168,6 +169,14 @@ class Checker:
                     f"max_examples={max_examples!r}: the {self.name} check draws no examples"
                 )
             arguments.positive_int("max_examples", max_examples)
+        max_seconds = options.pop("max_seconds", None)
+        if max_seconds is not None:
+            if "max_seconds" not in self.common_options:
+                raise UsageError(
+                    f"max_seconds={max_seconds!r}: the {self.name} check has no budget"
+                )
+            if arguments.number("max_seconds", max_seconds) <= 0:
+                raise UsageError(f"max_seconds={max_seconds!r}: must be a positive number")
         raise_on_failure = arguments.flag(
             "raise_on_failure", options.pop("raise_on_failure", True)
         )
@@ -179,6 +188,7 @@ class Checker:
             self.describe(subject),
             seed,
             max_examples,
+            max_seconds,
             frozenset(skip),
             None if only is None else frozenset(only),
         )
@@ -200,8 +210,9 @@ class PropertyChecker(Checker):
     declaration, not a finding).
     """
 
-    common_options: ClassVar[tuple[str, ...]] = ("seed", "max_examples", "skip")
+    common_options: ClassVar[tuple[str, ...]] = ("seed", "max_examples", "max_seconds", "skip")
     max_examples: ClassVar[int] = 50
+    max_seconds: ClassVar[float] = 60.0
     usage_hint: ClassVar[str] = "check the declaration"
 
     def kind_properties(self) -> Sequence[Property]:
@@ -246,6 +257,7 @@ class PropertyChecker(Checker):
             seed=options.seed,
             skip=options.skip,
             only=options.only,
+            max_seconds=self.max_seconds if options.max_seconds is None else options.max_seconds,
         )
         self._raise_if_unusable(report, options.name, spec)
         return report

@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import sys
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -154,6 +156,27 @@ def _settings(max_examples: int) -> hypothesis.settings:
 
 
 @dataclasses.dataclass
+class _Budget:
+    """The check's time budget: the shared pass stops looking at examples once half of it
+    is spent; shrinking the failures may use the rest (each at most ``SHRINK_SECONDS``)."""
+
+    seconds: float | None
+    start: float = dataclasses.field(default_factory=time.perf_counter)
+    exhausted: bool = False  # the shared pass ran out
+
+    def shared_pass_over(self) -> bool:
+        if self.seconds is not None and time.perf_counter() - self.start > self.seconds / 2:
+            self.exhausted = True
+        return self.exhausted
+
+    def shrink_seconds(self) -> float:
+        if self.seconds is None:
+            return SHRINK_SECONDS
+        left = self.seconds - (time.perf_counter() - self.start)
+        return min(SHRINK_SECONDS, max(2.0, left))
+
+
+@dataclasses.dataclass
 class _Tally:
     examples: int = 0
     blocked: int = 0  # examples whose preparation failed, so this property never saw them
@@ -173,12 +196,16 @@ def run_properties(
     seed: int | None,
     skip: Iterable[str] = (),
     only: Iterable[str] | None = None,
+    max_seconds: float | None = None,
 ) -> Report:
     """Check ``properties`` on examples from ``strategy`` and return the ``Report``.
 
     ``make_case(spec, example)`` prepares one drawn example: the object the property
     bodies read, with the shared work done. ``only`` restricts the run to some names.
+    ``max_seconds`` bounds the run: properties are decided on the examples seen in time,
+    and say so.
     """
+    budget = _Budget(max_seconds)
     skip, wanted = set(skip), None if only is None else set(only)
     report = Report(subject)
     pending: list[Property] = []
@@ -201,6 +228,8 @@ def run_properties(
     fixed_seed = 0 if seed is None else seed
 
     def shared(example: Any) -> None:
+        if budget.shared_pass_over():
+            return  # out of time: the remaining draws are not looked at
         try:
             case = _prepare(make_case, spec, example)
         except Refused as exc:
@@ -225,8 +254,9 @@ def run_properties(
             else:
                 tally.examples += 1
 
-    error = _run_given(shared, strategy, conf, fixed_seed)
-    run = _Run(strategy, spec, make_case, conf, fixed_seed, error, refused)
+    with _one_torch_thread():
+        error = _run_given(shared, strategy, conf, fixed_seed)
+    run = _Run(strategy, spec, make_case, conf, fixed_seed, error, refused, budget)
     for p in pending:
         report.add(run.verdict(p, tallies[p.name]))
     order = [q.name for q in properties]
@@ -263,6 +293,23 @@ def _run_given(
     except (errors.Unsatisfiable, errors.FailedHealthCheck) as exc:
         return exc
     return None
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Any:
+    """torch on one intra-op thread while checks run (restored afterwards): the tensors
+    of a check are tiny, and a second thread only adds synchronisation (check_loss ran
+    about 3x faster so)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @contextlib.contextmanager
@@ -306,6 +353,7 @@ class _Run:
     seed: int
     error: BaseException | None
     refused: list[BaseException]
+    budget: _Budget
 
     def verdict(self, p: Property, tally: _Tally) -> PropertyResult:
         if tally.failure is not None:
@@ -318,6 +366,12 @@ class _Run:
             )
         if tally.examples == 0 and tally.blocked:
             return PropertyResult(p.name, "skipped", not_checked, reason="blocked")
+        out_of_time = ""
+        if self.budget.exhausted:
+            out_of_time = f"the time budget of {self.budget.seconds:g}s ran out"
+            if tally.examples == 0:
+                message = f"not checked on any example: {out_of_time}"
+                return PropertyResult(p.name, "skipped", message, reason="out_of_time")
         if self.error is not None and tally.examples == 0:
             why = f"; the last refusal: {self.refused[-1]}" if self.refused else ""
             return PropertyResult(
@@ -331,8 +385,11 @@ class _Run:
             return PropertyResult(
                 p.name, "skipped", f"not checked on any example: {why}", reason="not_applicable"
             )
-        message = f"held on {tally.examples} examples"
-        message += f" ({not_checked})" if not_checked else ""
+        refused = ""
+        if p is RUNS_ON_VALID_INPUT and self.refused:
+            refused = f"{len(self.refused)} refused, the last: {self.refused[-1]}"
+        notes = "; ".join(n for n in (not_checked, out_of_time, refused) if n)
+        message = f"held on {tally.examples} examples" + (f" ({notes})" if notes else "")
         return PropertyResult(p.name, "passed", message, examples=tally.examples)
 
     def shrink(self, p: Property, tally: _Tally) -> PropertyResult:
@@ -359,7 +416,11 @@ class _Run:
 
         alone.__name__ = alone.__qualname__ = p.name  # hypothesis names the test in its notes
         try:
-            with _bounded_shrinking(SHRINK_SECONDS), _same_stream_everywhere():
+            with (
+                _bounded_shrinking(self.budget.shrink_seconds()),
+                _same_stream_everywhere(),
+                _one_torch_thread(),
+            ):
                 hypothesis.seed(self.seed)(self.conf(hypothesis.given(self.strategy)(alone)))()
         except errors.Flaky as exc:
             result = _failed(p, first, first_example, [_NOT_SHRUNK, str(exc)], shrunk=False)

@@ -309,6 +309,7 @@ def check_equivalent(
     rtol: float | None = None,
     atol: float | None = None,
     max_examples: int = EQUIVALENCE.max_examples,
+    max_seconds: float = EQUIVALENCE.max_seconds,
     seed: int | None = None,
     raise_on_failure: bool = True,
 ) -> Report:

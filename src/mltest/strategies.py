@@ -187,20 +187,27 @@ def categorical_frames(
     return frame
 
 
-def targets(kind: str, n: int) -> st.SearchStrategy[np.ndarray]:
+def targets(kind: str, n: int, *, degenerate: bool = True) -> st.SearchStrategy[np.ndarray]:
     """Targets ``y`` with ``n`` rows: ``binary``/``multiclass`` labels with every class
-    present (as far as ``n`` allows), or real-valued ``regression`` targets."""
+    present (as far as ``n`` allows), or real-valued ``regression`` targets; with
+    ``degenerate`` also, now and then, a target with a single class or a single value
+    (what one fold of a small or imbalanced data set gives a supervised transformer)."""
     _check_choice("kind", [kind], TARGET_KINDS)
     if kind == "regression":
-        return _int_column(n, -10_000, 10_000).map(lambda y: y / 100.0)
-    n_classes = 2 if kind == "binary" else 3
+        usual = _int_column(n, -10_000, 10_000).map(lambda y: y / 100.0)
+    else:
+        n_classes = 2 if kind == "binary" else 3
 
-    def every_class(y: np.ndarray) -> np.ndarray:
-        m = min(n, n_classes)
-        y[:m] = np.arange(m)
-        return y
+        def every_class(y: np.ndarray) -> np.ndarray:
+            m = min(n, n_classes)
+            y[:m] = np.arange(m)
+            return y
 
-    return _int_column(n, 0, n_classes - 1).map(every_class)
+        usual = _int_column(n, 0, n_classes - 1).map(every_class)
+    if not degenerate:
+        return usual
+    constant = usual.map(lambda y: np.full_like(y, y[0]))
+    return st.one_of(usual, usual, usual, constant)
 
 
 # --- targets and predictions for metrics and losses ---------------------------------------
@@ -285,3 +292,30 @@ def regression_values(n: int, *, varying: bool = False) -> st.SearchStrategy[np.
         return y / 100.0
 
     return _int_column(n, -10_000, 10_000).map(vary)
+
+
+REGRESSION_FORMS = ("float", "int64", "int32", "uint8", "offset")
+
+
+@st.composite
+def regression_pairs(
+    draw: st.DrawFn, n: int, *, forms: Sequence[str] = REGRESSION_FORMS
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(y_true, y_pred)`` of one form: reals (multiples of 0.01), integer counts in
+    ``int64``, ``int32`` or ``uint8`` (where integer arithmetic wraps), or reals around
+    1e8 (where float32 arithmetic keeps no digit of the error). ``y_true`` is never
+    constant (a constant target is an edge case, checked on purpose)."""
+    _check_choice("forms", forms, REGRESSION_FORMS)
+    form = draw(st.sampled_from(tuple(forms)))
+    y_true = draw(regression_values(n, varying=True))
+    y_pred = draw(regression_values(n))
+    if form == "offset":
+        return y_true + 1e8, y_pred + 1e8
+    if form == "float":
+        return y_true, y_pred
+    top = 255 if form == "uint8" else 10_000
+    as_int = lambda y: np.clip(np.round(np.abs(y) * 100), 0, top)  # noqa: E731
+    t, p = as_int(y_true), as_int(y_pred)
+    if np.ptp(t) == 0 and n > 1:
+        t[-1] = (t[0] + 1) % (top + 1)
+    return t.astype(form), p.astype(form)

@@ -125,3 +125,16 @@ def precision_by_python_division(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     true_positives = int(np.sum((y_pred == 1) & (y_true == 1)))
     return true_positives / int(np.sum(y_pred == 1))
+
+
+def mae_in_float32(y_true, y_pred):
+    """Casts to float32 "to save memory": around 1e8 no digit of the error is left."""
+    y_true = np.asarray(y_true, dtype=np.float32)
+    y_pred = np.asarray(y_pred, dtype=np.float32)
+    return float(np.mean(np.abs(y_true - y_pred)))
+
+
+def max_error_in_input_dtype(y_true, y_pred):
+    """The largest absolute error computed in the inputs' dtype: uint8 counts wrap
+    (scikit-learn 1.9.1's max_error does this)."""
+    return float(np.max(np.abs(np.asarray(y_true) - np.asarray(y_pred))))

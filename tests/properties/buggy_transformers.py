@@ -189,3 +189,185 @@ class SecondLevelThreshold(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return (X >= self.threshold_).astype(np.float64)
+
+
+class RemembersColumns(GoodScaler):
+    """``cols=None`` means "every column"; fit overwrites it with the columns it saw, so a
+    clone of the fitted scaler scales the old columns of new data."""
+
+    def __init__(self, cols=None):
+        self.cols = cols
+
+    def fit(self, X, y=None):
+        if self.cols is None:
+            self.cols = list(range(np.shape(X)[1]))
+        return super().fit(X, y)
+
+
+class InverseWritesInPlace(GoodScaler):
+    """``inverse_transform`` rescales the caller's array in place."""
+
+    def inverse_transform(self, X):
+        check_is_fitted(self)
+        X *= self.scale_
+        X += self.mean_
+        return X
+
+
+class KeepsMinimumAcrossFits(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Min-max scaling whose minimum only ever decreases: a refit on new data keeps the
+    minimum of the old data."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        self.min_ = np.minimum(getattr(self, "min_", np.inf), X.min(axis=0))
+        span = X.max(axis=0) - self.min_
+        self.span_ = np.where(span > 0, span, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - self.min_) / self.span_
+
+
+class ClassLevelStatistics(GoodScaler):
+    """Keeps its statistics on the class: every instance shares the last fit's."""
+
+    def fit(self, X, y=None):
+        super().fit(X, y)
+        type(self).shared_mean_ = self.mean_
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - type(self).shared_mean_) / self.scale_
+
+
+class RenamesParameter(GoodScaler):
+    """``__init__`` stores ``alpha`` under another name: get_params, clone and repr fail."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha_value = alpha
+
+
+class RobustScalerQuantilesSwapped(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """A hand-written robust scaler dividing by q25 - q75 instead of q75 - q25: every
+    property holds, the sign of every feature is flipped."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        self.center_ = np.median(X, axis=0)
+        q25, q75 = np.percentile(X, [25, 75], axis=0)
+        iqr = q25 - q75
+        self.scale_ = np.where(iqr != 0, iqr, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - self.center_) / self.scale_
+
+
+class MinMaxDividingByMax(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Divides by the maximum instead of the range: outputs leave [0, 1] for negative data."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64)
+        self.min_ = X.min(axis=0)
+        peak = np.abs(X).max(axis=0)
+        self.peak_ = np.where(peak > 0, peak, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return (X - self.min_) / self.peak_
+
+
+class SignedLogOneColumnFlipped(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """sign(x) * log1p(|x|) per column, with the sign of the second column's output
+    flipped by a copy-paste error."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=np.float64)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        out = np.sign(X) * np.log1p(np.abs(X))
+        if out.shape[1] > 1:
+            out[:, 1] = -out[:, 1]
+        return out
+
+
+class RowNormaliserOffByOne(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Normalises rows by ``norm + 1`` (to "avoid division by zero"): not idempotent, so a
+    pipeline run on already normalised rows shrinks them again."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=np.float64)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X / (np.linalg.norm(X, axis=1, keepdims=True) + 1)
+
+
+class NanAwareScalerUsingMean(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Declares it accepts missing values, then centres with ``np.mean``: one missing cell
+    makes its whole column NaN."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        self.mean_ = X.mean(axis=0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite="allow-nan")
+        return X - self.mean_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class NanAwareScaler(NanAwareScalerUsingMean):
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan")
+        counts = np.sum(~np.isnan(X), axis=0)
+        self.mean_ = np.where(counts > 0, np.nansum(X, axis=0) / np.maximum(counts, 1), 0.0)
+        return self
+
+
+class EncoderWithoutInverse(GoodScaler):
+    """An encoder whose inverse is optional and not implemented."""
+
+    def inverse_transform(self, X):
+        raise NotImplementedError("this encoding cannot be inverted")
+
+
+class FillsMissingThenScales(GoodScaler):
+    """Correct: takes missing values only because it fills them before scaling (it does
+    not declare ``allow_nan``)."""
+
+    def fit(self, X, y=None):
+        return super().fit(pd.DataFrame(X).fillna(0.0).to_numpy(), y)
+
+    def transform(self, X):
+        return super().transform(pd.DataFrame(X).fillna(0.0).to_numpy())
+
+
+class SlowFitScaler(GoodScaler):
+    """Correct, and slow to fit (as a transformer that cross-validates inside fit)."""
+
+    def fit(self, X, y=None):
+        import time
+
+        time.sleep(0.05)
+        return super().fit(X, y)

@@ -36,6 +36,7 @@ BUGS = [
     ("no_input_mutation", bug.log_loss_clipping_in_place, {"task": "binary", "y_pred": "proba"}),
     ("deterministic", bug.auc_with_random_tie_breaking, {"task": "binary", "y_pred": "scores"}),
     ("finite_on_edge_cases", bug.r2_unguarded, {"task": "regression"}),
+    ("stable_at_large_offsets", bug.mae_in_float32, {"task": "regression"}),
     (
         "matches_reference",
         bug.mape_signed_denominator,
@@ -198,3 +199,32 @@ def test_reference_mismatch_on_an_edge_case_shows_that_edge_case():
     shown = report["matches_reference"].counterexample
     assert "single class" in report["matches_reference"].message
     assert len(set(shown.y_true.tolist())) == 1  # the input that failed, not the drawn one
+
+
+def test_integer_targets_wrapping_in_their_dtype_are_caught():
+    report = check_metric(
+        bug.max_error_in_input_dtype, task="regression", symmetric=True, raise_on_failure=False
+    )
+    assert "symmetric" in report.failed
+    shown = report["symmetric"].counterexample
+    assert shown.y_true.dtype == np.uint8
+
+
+def test_probabilities_may_miss_classes_and_metrics_taking_labels_are_told_them():
+    calls = []
+
+    def log_loss_recording(y_true, y_proba, labels=None):
+        calls.append((len(set(np.asarray(y_true).tolist())), labels))
+        return m.log_loss(y_true, y_proba, labels=labels)
+
+    check_metric(
+        log_loss_recording,
+        task="multiclass",
+        y_pred="proba",
+        bounds=(0, None),
+        greater_is_better=False,
+        max_examples=60,
+    )
+    missing = [labels for present, labels in calls if labels is not None and present < len(labels)]
+    assert missing, "no example had a class absent from y_true"
+    assert all(labels == list(range(len(labels))) for _, labels in calls if labels is not None)

@@ -17,36 +17,52 @@ from mltest.strategies import categorical_frames
 from . import buggy_transformers as bug
 
 BUGS = [
-    ("runs_on_valid_input", bug.SecondLevelThreshold),
-    ("fit_returns_self", bug.ForgetsReturnSelf),
-    ("no_input_mutation", bug.SortsInputInFit),
-    ("no_input_mutation", bug.CentresInPlace),
-    ("output_rows_match_input", bug.DropsDuplicateRows),
-    ("fit_transform_consistent", bug.SampleStdInFitTransform),
-    ("transform_deterministic", bug.NoisyTransform),
-    ("row_subset_consistent", bug.BatchMinMax),
-    ("fit_row_order_invariant", bug.RelativeToFirstRow),
-    ("finite_output", bug.NaiveScaler),
-    ("numpy_frame_agree", bug.PandasStdScaler),
-    ("feature_names_out_width", bug.SquaresWithWrongNames),
-    ("inverse_transform_roundtrip", bug.InverseForgetsMean),
-    ("clone_params_roundtrip", bug.ScalesParamInInit),
-    ("pickle_roundtrip", bug.LambdaState),
-    ("not_fitted_raises", bug.NoFittedCheck),
-    ("n_features_mismatch_raises", bug.NoWidthCheck),
-    ("single_row_transform", bug.SqueezesRows),
-    ("preserves_dtype", bug.UpcastsFloat32),
+    ("runs_on_valid_input", bug.SecondLevelThreshold, {}),
+    ("fit_returns_self", bug.ForgetsReturnSelf, {}),
+    ("fit_preserves_params", bug.RemembersColumns, {}),
+    ("no_input_mutation", bug.SortsInputInFit, {}),
+    ("no_input_mutation", bug.CentresInPlace, {}),
+    ("no_input_mutation", bug.InverseWritesInPlace, {}),
+    ("output_rows_match_input", bug.DropsDuplicateRows, {}),
+    ("fit_transform_consistent", bug.SampleStdInFitTransform, {}),
+    ("transform_deterministic", bug.NoisyTransform, {}),
+    ("row_subset_consistent", bug.BatchMinMax, {}),
+    ("fit_row_order_invariant", bug.RelativeToFirstRow, {}),
+    ("finite_output", bug.NaiveScaler, {}),
+    ("finite_output", bug.NanAwareScalerUsingMean, {}),
+    ("numpy_frame_agree", bug.PandasStdScaler, {}),
+    ("feature_names_out_width", bug.SquaresWithWrongNames, {}),
+    ("inverse_transform_roundtrip", bug.InverseForgetsMean, {}),
+    ("clone_params_roundtrip", bug.ScalesParamInInit, {}),
+    ("clone_params_roundtrip", bug.RenamesParameter, {}),
+    ("pickle_roundtrip", bug.LambdaState, {}),
+    ("not_fitted_raises", bug.NoFittedCheck, {}),
+    ("n_features_mismatch_raises", bug.NoWidthCheck, {}),
+    ("refit_replaces_state", bug.KeepsMinimumAcrossFits, {}),
+    ("instances_independent", bug.ClassLevelStatistics, {}),
+    ("single_row_transform", bug.SqueezesRows, {}),
+    ("preserves_dtype", bug.UpcastsFloat32, {}),
+    (
+        "matches_reference",
+        bug.RobustScalerQuantilesSwapped,
+        {"reference": __import__("sklearn.preprocessing").preprocessing.RobustScaler()},
+    ),
+    ("output_within_bounds", bug.MinMaxDividingByMax, {"output_bounds": (0, 1)}),
+    ("monotone", bug.SignedLogOneColumnFlipped, {"monotone": "increasing"}),
+    ("idempotent", bug.RowNormaliserOffByOne, {"idempotent": True}),
 ]
 
 
 def test_every_property_has_a_bug_that_fails_it():
-    assert {name for name, _ in BUGS} == set(TRANSFORMER.property_names())
+    assert {name for name, *_ in BUGS} == set(TRANSFORMER.property_names())
 
 
-@pytest.mark.parametrize(("prop", "cls"), BUGS, ids=[f"{p}-{c.__name__}" for p, c in BUGS])
-def test_buggy_transformer_fails_the_property(prop, cls):
+@pytest.mark.parametrize(
+    ("prop", "cls", "kwargs"), BUGS, ids=[f"{p}-{c.__name__}" for p, c, _ in BUGS]
+)
+def test_buggy_transformer_fails_the_property(prop, cls, kwargs):
     with pytest.raises(mltest.CheckFailure) as info:
-        mltest.check_transformer(cls(), only=[prop], max_examples=30)
+        mltest.check_transformer(cls(), only=[prop], max_examples=30, **kwargs)
     message = str(info.value)
     assert f"{prop}: " in message
     assert "counterexample" in message
@@ -185,3 +201,104 @@ def test_naive_scaler_passes_sklearn_check_estimator_but_not_mltest():
     check_estimator(bug.NaiveScaler())  # scikit-learn's own checks find nothing
     report = mltest.check_transformer(bug.NaiveScaler(), raise_on_failure=False)
     assert "finite_output" in report.failed
+
+
+# --- declared expectations, missing values, time budget ------------------------------------
+
+
+def test_declared_expectations_hold_for_trusted_transformers():
+    from sklearn.preprocessing import Normalizer, RobustScaler
+
+    report = mltest.check_transformer(
+        MinMaxScaler(),
+        reference=MinMaxScaler(),
+        output_bounds=(0, 1),
+        monotone="increasing",
+        idempotent=False,
+        max_examples=25,
+    )
+    assert all(
+        report[p].status == "passed"
+        for p in ("matches_reference", "output_within_bounds", "monotone")
+    )
+    assert report["idempotent"].reason == "not_applicable"
+    assert mltest.check_transformer(
+        RobustScaler(), reference=RobustScaler(), max_examples=25
+    ).passed
+    assert mltest.check_transformer(Normalizer(), idempotent=True, max_examples=25).passed
+    decreasing = mltest.check_transformer(
+        bug.SignedLogOneColumnFlipped(),
+        monotone={0: "increasing", 1: "decreasing"},
+        max_examples=25,
+    )
+    assert decreasing["monotone"].status == "passed"
+
+
+def test_monotone_bug_is_shrunk_to_two_rows_of_one_changed_column():
+    report = mltest.check_transformer(
+        bug.SignedLogOneColumnFlipped(),
+        monotone="increasing",
+        only=["monotone"],
+        raise_on_failure=False,
+    )
+    X = report["monotone"].counterexample.X
+    assert X.shape == (2, 2)
+    assert "column 1" in report["monotone"].message
+
+
+def test_inverse_that_is_not_implemented_is_not_a_failure():
+    report = mltest.check_transformer(bug.EncoderWithoutInverse(), max_examples=10)
+    assert report["inverse_transform_roundtrip"].reason == "not_applicable"
+    assert report["no_input_mutation"].status == "passed"
+
+
+def test_missing_values_go_to_nan_accepting_transformers_and_stay_in_their_cells():
+    from sklearn.impute import SimpleImputer
+
+    report = mltest.check_transformer(bug.NanAwareScaler(), max_examples=40)
+    assert report["finite_output"].status == "passed"
+    for trusted in (StandardScaler(), MinMaxScaler(), SimpleImputer()):
+        assert mltest.check_transformer(trusted, max_examples=40).passed
+
+
+def test_missing_values_in_schema_data_are_no_false_alarm_for_other_transformers():
+    from mltest.data import Column, Schema
+
+    schema = Schema(
+        {"a": Column("a", "float", nullable=True, max_null_fraction=0.5, min=0.0, max=9.0)}
+    )
+    report = mltest.check_transformer(bug.FillsMissingThenScales(), data=schema, max_examples=30)
+    assert report["finite_output"].status in ("passed", "skipped")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        pytest.param({"reference": StandardScaler}, "unfitted instance", id="reference-class"),
+        pytest.param({"reference": object()}, "has no fit", id="reference-object"),
+        pytest.param({"output_bounds": (1, 0)}, "lower bound above", id="bounds-order"),
+        pytest.param({"output_bounds": 1}, "pair", id="bounds-shape"),
+        pytest.param({"monotone": "up"}, "monotone=", id="monotone"),
+        pytest.param({"monotone": {0: "up"}}, "monotone", id="monotone-column"),
+        pytest.param({"idempotent": "yes"}, "idempotent=", id="idempotent"),
+        pytest.param({"max_seconds": 0}, "max_seconds=0", id="max-seconds"),
+    ],
+)
+def test_bad_expectations_are_usage_errors(kwargs, match):
+    with pytest.raises(mltest.UsageError, match=match):
+        mltest.check_transformer(StandardScaler(), **kwargs)
+
+
+def test_time_budget_stops_a_slow_check_and_says_how_far_it_got():
+    import time
+
+    start = time.perf_counter()
+    report = mltest.check_transformer(bug.SlowFitScaler(), max_seconds=2)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 8  # generation of the remaining draws is all that is left after 1 s
+    assert report.passed
+    assert all(
+        "time budget" in r.message
+        for r in report.results
+        if r.status in ("passed", "skipped") and r.reason != "not_applicable"
+    )

@@ -128,6 +128,15 @@ def _values(col: Column, pos: np.ndarray) -> Any:
     return _from_positions(col, pos)
 
 
+# How one column's positions are laid out: the edge cases code breaks on are drawn on
+# purpose, not left to chance (a constant column, values only at the ends of the range).
+_SHAPES = (
+    lambda pos: pos,  # anywhere in the domain
+    lambda pos: np.full_like(pos, pos[0]),  # one observed value: a constant column
+    lambda pos: np.where(pos % 2 == 0, 0, STEPS),  # only the range's edges
+)
+
+
 def _with_nulls(col: Column, values: Any, draws: np.ndarray) -> pd.Series:
     series = pd.Series(values)
     if not col.nullable or not len(series):
@@ -160,6 +169,10 @@ def frames(
     cols = list(schema.columns.values())
     shared = [c for c in cols if not _drawn_per_column(c)]
     pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
+    shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))
+    for j, col in enumerate(shared):
+        if not col.unique:
+            pos[:, j] = _SHAPES[int(shapes[j])](pos[:, j])
     nulls = draw(hnp.arrays(np.int64, (n, len(cols)), elements=st.integers(0, 99)))
     data: dict[str, pd.Series] = {}
     j = 0

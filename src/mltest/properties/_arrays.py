@@ -44,6 +44,10 @@ def unchanged(before: Any, after: Any) -> bool:
     """Exact equality of an input with its earlier copy, dtype and NaNs included."""
     if before is None:
         return after is None
+    if hasattr(before, "toarray") and hasattr(before, "nnz"):  # scipy sparse
+        if not hasattr(after, "nnz") or before.shape != after.shape or before.dtype != after.dtype:
+            return False
+        return bool((before != after).nnz == 0)
     if hasattr(before, "equals") and hasattr(before, "dtypes"):
         return bool(before.equals(after)) and list(before.columns) == list(after.columns)
     a, b = np.asarray(before), np.asarray(after)

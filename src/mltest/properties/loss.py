@@ -477,6 +477,7 @@ def check_loss(
     reference: Callable[..., Any] | None = None,
     nonnegative: bool = True,
     max_examples: int = LOSS.max_examples,
+    max_seconds: float = LOSS.max_seconds,
     seed: int | None = None,
     skip: tuple[str, ...] | list[str] = (),
     raise_on_failure: bool = True,
