@@ -81,3 +81,10 @@ def test_torch_state_dicts_and_dtype_mismatch():
     b = torch.nn.Linear(2, 2).state_dict()
     assert deep_differences(a, b) == []
     assert "dtype" in str(deep_differences(np.zeros(2), np.zeros(2, dtype=np.float32))[0])
+
+
+def test_python_ints_beyond_int64_compare_as_numbers():
+    from mltest.compare import deep_differences
+
+    assert deep_differences(2**64, 2**64) == []
+    assert deep_differences({"n": 2**70}, {"n": 2**70 + 1})  # differ, and say so

@@ -129,3 +129,52 @@ def test_strategy_data_is_used():
 def test_unknown_only_is_named_as_only():
     with pytest.raises(mltest.UsageError, match=r"only=\['nope'\]"):
         mltest.check_transformer(StandardScaler(), only=["nope"])
+
+
+IMPORT_CONTEXT = """
+import hashlib, sys
+import numpy as np
+sys.path.insert(0, {folder!r})
+if {noisy}:
+    import lots_of_constants  # a local module hypothesis would mine for values
+import mltest
+
+seen = hashlib.sha256()
+
+
+def weighted_accuracy(y_true, y_pred, sample_weight=None):
+    for part in (y_true, y_pred, sample_weight):
+        seen.update(np.asarray(part, dtype=float).tobytes())
+    return float(np.average(np.asarray(y_true) == np.asarray(y_pred), weights=sample_weight))
+
+
+mltest.check_metric(weighted_accuracy, task="binary", bounds=(0, 1), max_examples=60)
+print(seen.hexdigest())
+"""
+
+
+def test_the_stream_does_not_depend_on_what_else_is_imported(tmp_path):
+    """Hypothesis mixes in constants it finds in loaded local modules; mltest's runs must
+    draw the same inputs whatever the process imported (a fresh interpreter, a test session,
+    a worker)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "lots_of_constants.py").write_text(
+        "WEIGHTS = [101, 997, 4093, 8191, -17, 250, 640]\n"
+        "FACTORS = [0.37, 12.5, 2.0**-9, 1e4]\n"
+        "NAMES = ['spam', 'eggs']\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", IMPORT_CONTEXT.format(folder=str(tmp_path), noisy=noisy)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=os.environ,
+            check=True,
+        ).stdout
+        for noisy in (False, True)
+    ]
+    assert runs[0] == runs[1]

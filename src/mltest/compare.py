@@ -197,6 +197,8 @@ def _as_array(x: Any) -> np.ndarray | None:
     if _is_tensor(x):
         t = x.detach().cpu()
         return t.float().numpy() if str(t.dtype) == "torch.bfloat16" else t.numpy()
+    if isinstance(x, int) and not isinstance(x, bool) and not -(2**63) <= x < 2**63:
+        return None  # a Python int beyond int64: numpy would make it an object array
     if isinstance(x, (bool, int, float, complex, np.number, np.bool_)):
         return np.asarray(x)
     return None

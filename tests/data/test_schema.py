@@ -277,3 +277,83 @@ def test_every_schema_loads_back_exactly(tmp_path_factory, schema, suffix):
     for name, col in schema.columns.items():  # 0 == 0.0 == False: the types must survive too
         for field in ("min", "max", "min_length", "max_length", "max_null_fraction"):
             assert type(getattr(again.columns[name], field)) is type(getattr(col, field))
+
+
+# --- each validation rule, pinned by a frame that breaks only it ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "frame", "rule", "rows"),
+    [
+        pytest.param(
+            Column("x", "float", min=0.0, max=10.0),
+            {"x": [1.0, 10.5, 99.0]},
+            "x.range",
+            [1, 2],
+            id="upper-bound",
+        ),
+        pytest.param(
+            Column("x", "float", min=0.0, max=10.0),
+            {"x": [1.0, -0.5]},
+            "x.range",
+            [1],
+            id="lower-bound",
+        ),
+        pytest.param(
+            Column("c", "string", min_length=4, max_length=4),
+            {"c": ["abcd", "abc", "abcde"]},
+            "c.length",
+            [1, 2],
+            id="fixed-length",
+        ),
+        pytest.param(
+            Column("v", "float", nullable=True, max_null_fraction=0.25),
+            {"v": [1.0, np.nan, np.nan, 2.0]},
+            "v.nulls",
+            [1, 2],
+            id="null-fraction-limit",
+        ),
+    ],
+)
+def test_each_rule_catches_exactly_its_rows(column, frame, rule, rows):
+    report = Schema({column.name: column}).validate(pd.DataFrame(frame))
+    assert report.failed == [rule]
+    assert report[rule].counterexample["rows"] == rows
+
+
+def test_null_fraction_within_the_limit_passes():
+    column = Column("v", "float", nullable=True, max_null_fraction=0.5)
+    assert Schema({"v": column}).validate(pd.DataFrame({"v": [1.0, np.nan, np.nan, 2.0]})).passed
+
+
+def test_present_iff_rule_flags_rows_where_one_is_missing():
+    schema = Schema(
+        {
+            "refund": Column("refund", "float", nullable=True, max_null_fraction=1.0),
+            "reason": Column("reason", "string", nullable=True, max_null_fraction=1.0),
+        },
+        rules=[Rule("present_iff", "refund", "reason")],
+    )
+    frame = pd.DataFrame(
+        {"refund": [5.0, np.nan, 3.0, np.nan], "reason": ["late", None, None, "x"]}
+    )
+    report = schema.validate(frame)
+    assert report.failed == ["rule: refund present iff reason"]
+    assert report["rule: refund present iff reason"].counterexample["rows"] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("change", "caught"),
+    [
+        pytest.param(lambda s: s * 100, True, id="unit-error-x100"),
+        pytest.param(lambda s: -s, True, id="sign-flip"),
+        pytest.param(lambda s: s + s.max() * 4, True, id="shifted-far"),
+        pytest.param(lambda s: s * 1.1, False, id="ten-percent-drift"),
+    ],
+)
+def test_learned_range_is_wide_enough_for_fresh_data_and_no_wider(change, caught):
+    rng = np.random.default_rng(3)
+    train = pd.DataFrame({"amount": rng.gamma(2.0, 30.0, 2000)})
+    schema = infer_schema(train)
+    fresh = pd.DataFrame({"amount": change(rng.gamma(2.0, 30.0, 500))})
+    assert ("amount.range" in schema.validate(fresh).failed) is caught

@@ -371,3 +371,23 @@ class SlowFitScaler(GoodScaler):
 
         time.sleep(0.05)
         return super().fit(X, y)
+
+
+class CentresTargetInFit(GoodScaler):
+    """A supervised scaler that centres the caller's target in place while fitting."""
+
+    def fit(self, X, y):
+        y -= y.mean()
+        self.y_scale_ = float(np.abs(y).max() or 1.0)
+        return super().fit(X)
+
+
+class FitTransformScalesInPlace(GoodScaler):
+    """``fit`` and ``transform`` copy; the faster ``fit_transform`` scales the caller's
+    array in place and returns it."""
+
+    def fit_transform(self, X, y=None):
+        self.fit(X)
+        X -= self.mean_
+        X /= self.scale_
+        return X

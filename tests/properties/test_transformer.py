@@ -302,3 +302,22 @@ def test_time_budget_stops_a_slow_check_and_says_how_far_it_got():
         for r in report.results
         if r.status in ("passed", "skipped") and r.reason != "not_applicable"
     )
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "what"),
+    [
+        pytest.param(
+            bug.CentresTargetInFit, {"target": "regression"}, "fit modified y", id="y-in-fit"
+        ),
+        pytest.param(
+            bug.FitTransformScalesInPlace, {}, "fit_transform modified", id="fit-transform"
+        ),
+    ],
+)
+def test_no_input_mutation_watches_y_and_fit_transform_too(cls, kwargs, what):
+    report = mltest.check_transformer(
+        cls(), only=["no_input_mutation"], raise_on_failure=False, **kwargs
+    )
+    assert report.failed == ["no_input_mutation"]
+    assert what in report["no_input_mutation"].message

@@ -94,9 +94,12 @@ def infer_schema(
     and category columns, uniqueness of integer and text keys, and fixed lengths and
     shapes of codes.
 
-    >>> schema = infer_schema(pd.DataFrame({"x": [1.0, 2.0], "c": ["a", "b"]}))
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "c": list("abaaba")})
+    >>> schema = infer_schema(frame)
     >>> schema.columns["c"].categories
     ['a', 'b']
+    >>> schema.columns["x"].min, schema.columns["x"].max  # 2 spans of 5 each side, not < 0
+    (0.0, 16.0)
     """
     if not isinstance(df, pd.DataFrame):
         raise UsageError(f"df={type(df).__name__}: infer_schema takes a pandas DataFrame")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mltest.engine import NotApplicable, call_user
+from mltest.engine import NotApplicable, Refused, call_user
 from mltest.properties._arrays import dense, n_rows, snapshot, take_rows
 
 # --- what the user declared -------------------------------------------------------------
@@ -102,6 +102,13 @@ class TransformerCase:
             refuse=ValueError,
         )
         self.output = dense(self.raw_output)
+        if _degenerate(self.y):
+            # a target with one class or one value: fit and transform above must not crash
+            # on it (runs_on_valid_input), but what fit learns from it is undefined (an
+            # F-statistic of 0/0), so the other properties do not judge it
+            raise Refused(
+                "a degenerate target (a single class or value): checked for crashes only"
+            )
 
     def new(self) -> Any:
         """A fresh unfitted clone; an unseeded ``random_state`` is fixed so two fits of the
@@ -156,6 +163,13 @@ class TransformerCase:
         """Which cells of ``X`` are missing or not finite (``None`` for input that is not a
         table of cells, such as a list of documents)."""
         return missing_cells(self.X)
+
+
+def _degenerate(y: Any) -> bool:
+    if y is None or n_rows(y) < 2:
+        return False
+    values = np.asarray(y)
+    return bool((values == values.flat[0]).all())
 
 
 def missing_cells(X: Any) -> np.ndarray | None:
