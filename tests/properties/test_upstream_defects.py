@@ -116,3 +116,35 @@ def test_regression_metrics_wrap_on_uint8_targets(fn):
     a, b = np.array([0, 100], dtype=np.uint8), np.array([0, 0], dtype=np.uint8)
     assert fn(a.astype(float), b.astype(float)) == fn(b.astype(float), a.astype(float))
     assert fn(a, b) != fn(b, a), VERSION  # one side computes 0 - 100, which wraps to 156
+
+
+def test_variance_threshold_keeps_a_constant_column_by_rounding():
+    """A column whose non-missing values are all equal has variance 0; VarianceThreshold's
+    default threshold=0 removes it from a DataFrame but keeps it from the same values as a
+    numpy array, where nanvar's rounding gives 1.9e-37."""
+    import pandas as pd
+    from sklearn.feature_selection import VarianceThreshold
+
+    X = np.array([[0.0, np.nan]] + [[0.001, 0.001]] * 15)
+    kept_array = VarianceThreshold().fit(X).get_support().sum()
+    kept_frame = VarianceThreshold().fit(pd.DataFrame(X, columns=["a", "b"])).get_support().sum()
+    assert (kept_array, kept_frame) == (2, 1), VERSION
+
+
+def test_isotonic_regression_transform_before_fit_raises_attribute_error():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.isotonic import IsotonicRegression
+
+    with pytest.raises(AttributeError, match="f_") as info:
+        IsotonicRegression().transform(np.array([1.0, 2.0]))
+    assert not isinstance(info.value, NotFittedError), VERSION
+
+
+def test_select_from_model_transform_before_fit_raises_a_plain_value_error():
+    from sklearn.exceptions import NotFittedError
+    from sklearn.feature_selection import SelectFromModel
+    from sklearn.linear_model import Lasso
+
+    with pytest.raises(ValueError, match="call fit") as info:
+        SelectFromModel(Lasso()).transform(np.ones((2, 2)))
+    assert not isinstance(info.value, NotFittedError), VERSION
