@@ -78,3 +78,54 @@ def test_different_implementations_fail_with_minimal_input():
         mltest.assert_equivalent(_np_mse, _buggy_torch_mse, PAIRS)
     example = info.value.report["equivalent"].counterexample
     assert len(example[0]) == 1
+
+
+# --- what parity does besides comparing, checked on the devices present --------------------
+
+
+def test_modules_are_copied_to_each_device_and_the_callers_stay_untouched():
+    model = torch.nn.Linear(3, 2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    seen = []
+
+    def forward_and_train(m, batch):
+        seen.append((m is model, batch["x"] is inputs["x"]))
+        out = m(batch["x"])
+        with torch.no_grad():
+            m.weight.add_(1.0)  # the function mutates the module it was given
+        return out
+
+    inputs = {"x": torch.ones(4, 3)}
+    report = mltest.check_parity(forward_and_train, model, inputs, devices=["cpu", "cpu"])
+    assert report.passed
+    assert seen == [(False, False), (False, False)]  # a copy per device, inputs moved
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize(
+    ("dtype", "passes"),
+    [(torch.float16, True), (torch.float32, False), (torch.float64, False)],
+)
+def test_default_tolerance_follows_the_output_dtype(dtype, passes):
+    outputs = iter([torch.tensor([1.0], dtype=dtype), torch.tensor([1.0 + 1e-4], dtype=dtype)])
+    report = mltest.check_parity(
+        lambda x: next(outputs), torch.ones(1), devices=["cpu", "cpu"], raise_on_failure=False
+    )
+    assert report.passed is passes
+
+
+def test_an_absent_device_is_reported_unavailable_by_the_check():
+    report = mltest.check_parity(torch.sin, torch.ones(3), devices=["cpu", "cuda:7"])
+    assert report["device_parity"].reason == "unavailable"
+    assert report.passed  # a skip, not a pass: assert_parity turns it into a pytest skip
+
+
+def test_an_exception_on_a_device_is_a_failure():
+    def crashes(x):
+        raise RuntimeError("no kernel for this device")
+
+    report = mltest.check_parity(
+        crashes, torch.ones(2), devices=["cpu", "cpu"], raise_on_failure=False
+    )
+    assert report.failed == ["device_parity"]
+    assert "no kernel" in report["device_parity"].message

@@ -39,11 +39,13 @@ def available_devices() -> list[str]:
 
 
 def _move(value: Any, device: str) -> Any:
-    """Tensors and modules (copied) moved to ``device``, inside containers too."""
+    """Tensors and modules, copied, moved to ``device``, inside containers too."""
     import torch
 
     if isinstance(value, torch.Tensor):
-        return value.to(device)
+        # a copy even on the device it is on: fn may write into its input, and the next
+        # device (and the caller) must see the original
+        return value.to(device, copy=True)
     if isinstance(value, torch.nn.Module):
         return copy.deepcopy(value).to(device)
     if isinstance(value, dict):

@@ -136,7 +136,7 @@ def _exponent(sizes: list[int], times: np.ndarray, rng: np.random.Generator | No
 
 
 def _interleaved_timings(
-    calls: list[Callable[[], Any]], *, min_rounds: int, min_time: float, max_rounds: int
+    calls: Sequence[Callable[[], Any]], *, min_rounds: int, min_time: float, max_rounds: int
 ) -> np.ndarray:
     """Rounds of one timing per size, the sizes in another order each round: a moment of
     load slows one round of every size, not every timing of one size."""
@@ -214,7 +214,7 @@ def check_scaling(
     return report.conclude(raise_on_failure)
 
 
-def _fit(sizes: list[int], calls: list[Callable[[], Any]], max_exponent: float) -> Scaling:
+def _fit(sizes: list[int], calls: Sequence[Callable[[], Any]], max_exponent: float) -> Scaling:
     times = _interleaved_timings(calls, min_rounds=5, min_time=0.3, max_rounds=60)
     for attempt in range(2):
         rng = np.random.default_rng(attempt)

@@ -13,6 +13,7 @@ import mltest  # noqa: E402
 from mltest.properties.loss import LOSS, check_loss  # noqa: E402
 
 from . import buggy_losses as bug  # noqa: E402
+from .sweep import seed_of  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -121,8 +122,8 @@ TRUSTED = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("fn", "kwargs"), [t[1:] for t in TRUSTED], ids=[t[0] for t in TRUSTED])
-def test_torch_losses_pass_every_applicable_property(fn, kwargs):
-    report = check_loss(fn, raise_on_failure=False, **kwargs)
+def test_torch_losses_pass_every_applicable_property(request, fn, kwargs):
+    report = check_loss(fn, raise_on_failure=False, seed=seed_of(request), **kwargs)
     assert report.passed, report.failure_message()
 
 
