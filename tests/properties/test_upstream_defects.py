@@ -148,3 +148,17 @@ def test_select_from_model_transform_before_fit_raises_a_plain_value_error():
     with pytest.raises(ValueError, match="call fit") as info:
         SelectFromModel(Lasso()).transform(np.ones((2, 2)))
     assert not isinstance(info.value, NotFittedError), VERSION
+
+
+def test_iterative_imputer_skips_its_rounds_when_the_whole_batch_is_missing():
+    """transform returns the initial (mean) imputation when every value of the *batch* is
+    missing: a fully missing row gets other values alone than inside a batch."""
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    X = np.array([[1.0, 2.0], [2.0, 4.1], [3.0, 5.9], [np.nan, 8.0], [5.0, np.nan]])
+    imputer = IterativeImputer(random_state=0).fit(X)
+    row = np.array([[np.nan, np.nan]])
+    alone = imputer.transform(row)[0]
+    in_batch = imputer.transform(np.vstack([row, [[4.0, np.nan]]]))[0]
+    assert not np.allclose(alone, in_batch), VERSION

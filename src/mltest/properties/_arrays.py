@@ -48,8 +48,10 @@ def unchanged(before: Any, after: Any) -> bool:
         if not hasattr(after, "nnz") or before.shape != after.shape or before.dtype != after.dtype:
             return False
         return bool((before != after).nnz == 0)
-    if hasattr(before, "equals") and hasattr(before, "dtypes"):
+    if hasattr(before, "equals") and hasattr(before, "columns"):  # DataFrame
         return bool(before.equals(after)) and list(before.columns) == list(after.columns)
+    if hasattr(before, "equals") and hasattr(before, "index"):  # Series
+        return bool(before.equals(after)) and before.name == getattr(after, "name", None)
     a, b = np.asarray(before), np.asarray(after)
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
