@@ -100,10 +100,10 @@ def _frames(frame: pd.DataFrame) -> Any:
 
 # name -> (factory, check_transformer options)
 def _cases() -> dict[str, tuple[Callable[[], Any], dict[str, Any]]]:
-    import sklego.preprocessing as lp
     import sklego.feature_selection as lfs
     import sklego.meta as lm
     import sklego.pipeline as lpl
+    import sklego.preprocessing as lp
     import skrub
     from sklearn.ensemble import IsolationForest
     from sklearn.linear_model import LinearRegression
