@@ -175,7 +175,7 @@ def _cases() -> dict[str, tuple[Callable[[], Any], dict[str, Any]]]:
         "DatetimeEncoder": (skrub.DatetimeEncoder, {"data": _series(DATES)}),
         "DropCols": (lambda: skrub.DropCols(["age"]), {"data": numbers}),
         "SelectCols": (lambda: skrub.SelectCols(["age", "bmi"]), {"data": numbers}),
-        "Drop": (skrub.Drop, {"data": numbers}),
+        "Drop": (skrub.Drop, {"data": _series(_numbers()[["age"]])}),
         "DropSimilar": (lambda: skrub.DropSimilar(threshold=0.8), {"data": numbers}),
         "DropUninformative": (
             skrub.DropUninformative,

@@ -42,8 +42,16 @@ def test_categorical_frames(df):
 @settings(max_examples=20, deadline=None)
 @given(data=__import__("hypothesis").strategies.data())
 def test_targets_have_every_class(kind, data):
-    y = data.draw(mst.targets(kind, 10))
+    y = data.draw(mst.targets(kind, 10, degenerate=False))
     assert set(np.unique(y)) == ({0, 1} if kind == "binary" else {0, 1, 2})
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_degenerate_targets_are_drawn_too(kind):
+    from hypothesis import find
+
+    y = find(mst.targets(kind, 6), lambda y: len(np.unique(y)) == 1)
+    assert len(y) == 6
 
 
 def test_the_column_kinds_all_appear():

@@ -417,7 +417,7 @@ class _Run:
         alone.__name__ = alone.__qualname__ = p.name  # hypothesis names the test in its notes
         try:
             with (
-                _bounded_shrinking(self.budget.shrink_seconds()),
+                _bounded_shrinking(self.budget.shrink_seconds()) as stopped,
                 _same_stream_everywhere(),
                 _one_torch_thread(),
             ):
@@ -427,7 +427,7 @@ class _Run:
         except (errors.Unsatisfiable, errors.FailedHealthCheck):
             result = _failed(p, first, first_example, [_NOT_SHRUNK], shrunk=False)
         except Exception as exc:  # the shrunk failure itself
-            notes = list(getattr(exc, "__notes__", []))
+            notes = [*getattr(exc, "__notes__", []), *stopped]
             result = _failed(p, exc, last[0] if last else None, notes)
         else:
             result = _failed(p, first, first_example, [_NOT_SHRUNK], shrunk=False)
@@ -437,20 +437,36 @@ class _Run:
 
 @contextlib.contextmanager
 def _bounded_shrinking(seconds: float) -> Any:
-    """Cap hypothesis' time spent shrinking one failure (its own ceiling is 5 minutes).
+    """Cap hypothesis' time spent shrinking one failure (its own ceiling is 5 minutes),
+    and yield a list that holds a note when the cap stopped it.
 
-    Hypothesis has no public setting for this; where its internals differ, the cap is
-    simply not applied.
+    Hypothesis prints a warning about five minutes when it stops, whatever the cap; that
+    message is replaced by the note. Hypothesis has no public setting for either; where
+    its internals differ, the cap is simply not applied.
     """
+    from hypothesis import reporting
     from hypothesis.internal.conjecture import engine
 
+    stopped: list[str] = []
     before = getattr(engine, "MAX_SHRINKING_SECONDS", None)
     if before is None:
-        yield
+        yield stopped
         return
+    outer = reporting.current_reporter()
+
+    def report(text: Any) -> None:
+        if isinstance(text, str) and "more than five minutes working to shrink" in text:
+            stopped[:] = [
+                f"shrinking was stopped after {int(seconds)}s (mltest's cap): the "
+                "counterexample is the smallest found by then"
+            ]
+        else:
+            outer(text)
+
     engine.MAX_SHRINKING_SECONDS = int(seconds)
     try:
-        yield
+        with reporting.with_reporter(report):
+            yield stopped
     finally:
         engine.MAX_SHRINKING_SECONDS = before
 

@@ -162,3 +162,12 @@ def test_iterative_imputer_skips_its_rounds_when_the_whole_batch_is_missing():
     alone = imputer.transform(row)[0]
     in_batch = imputer.transform(np.vstack([row, [[4.0, np.nan]]]))[0]
     assert not np.allclose(alone, in_batch), VERSION
+
+
+def test_sparse_pca_upcasts_float32_when_the_input_is_all_zero():
+    """Its tags promise float32 is preserved; an all-zero float32 matrix comes out float64
+    (MiniBatchSparsePCA keeps float32)."""
+    from sklearn.decomposition import SparsePCA
+
+    X = np.zeros((2, 5), dtype=np.float32)
+    assert SparsePCA(random_state=0).fit(X).transform(X).dtype == np.float64, VERSION

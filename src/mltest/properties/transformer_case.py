@@ -102,6 +102,9 @@ class TransformerCase:
             refuse=ValueError,
         )
         self.output = dense(self.raw_output)
+        if isinstance(self.raw_output, (list, tuple)) and not self.raw_output:
+            # no output columns (a transformer that drops everything), not no rows
+            self.output = np.empty((n_rows(self.X), 0))
         if _degenerate(self.y):
             # a target with one class or one value: fit and transform above must not crash
             # on it (runs_on_valid_input), but what fit learns from it is undefined (an
