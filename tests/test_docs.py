@@ -46,3 +46,14 @@ def test_contributor_page_and_convention_are_documented():
 
     for word in (*STATUSES, *REASONS):
         assert f"`{word}`" in engine, word
+
+
+def test_sweep_page_lists_every_declaration_and_defect():
+    from tests.properties.test_transformer_sklearn import DECLARED, EXCLUDED
+
+    text = (DOCS / "sklearn-sweep.md").read_text()
+    for name in (*DECLARED, *EXCLUDED):
+        assert f"`{name}`" in text, name
+    for declaration in DECLARED.values():
+        for defect in declaration.defects():
+            assert defect.reproducer in text, defect.reproducer
