@@ -32,25 +32,20 @@ def _int_column(n: int, lo: int, hi: int) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.int64, n, elements=st.integers(lo, hi))
 
 
-@st.composite
-def _column(
-    draw: st.DrawFn, n: int, kinds: Sequence[str], positive: bool, max_exponent: int = 4
-) -> np.ndarray:
-    kind = draw(st.sampled_from(kinds))
+def _shaped(kind: str, base: np.ndarray, exponent: int) -> np.ndarray:
+    """One column of a shape from a column of integers in [-10_000, 10_000]; every shape
+    maps 0 to its simplest value, so shrinking the integers shrinks the column."""
     if kind == "normal":
-        col = draw(_int_column(n, -10_000, 10_000)) / 1_000.0
-    elif kind == "constant":
-        col = np.full(n, draw(st.integers(-10_000, 10_000)) / 1_000.0)
-    elif kind == "offset":
-        col = 1e6 + draw(_int_column(n, -1_000, 1_000)) / 100.0
-    elif kind == "scaled":
-        exponent = draw(st.integers(-3, max_exponent))
-        col = draw(_int_column(n, -10_000, 10_000)) / 1_000.0 * 10.0**exponent
-    elif kind == "integer":
-        col = draw(_int_column(n, -10, 10)).astype(np.float64)
-    else:  # binary
-        col = draw(_int_column(n, 0, 1)).astype(np.float64)
-    return np.abs(col) if positive else col
+        return base / 1_000.0
+    if kind == "constant":
+        return np.full(len(base), base[0] / 1_000.0)
+    if kind == "offset":
+        return 1e6 + (((base + 1_000) % 2_001) - 1_000) / 100.0
+    if kind == "scaled":
+        return base / 1_000.0 * 10.0**exponent
+    if kind == "integer":
+        return (((base + 10) % 21) - 10).astype(np.float64)
+    return (base % 2).astype(np.float64)  # binary
 
 
 def _check_sizes(min_rows: int, max_rows: int, min_cols: int, max_cols: int) -> None:
@@ -93,7 +88,31 @@ def _matrix_parts(
         if len(kinds) > 1:
             kinds = [k for k in kinds if k != "offset"]
         max_exponent = 1
-    return [draw(_column(n_rows, kinds, positive, max_exponent)) for _ in range(n_cols)]
+    # one draw for every value and one for the columns' shapes: drawing column by column
+    # cost hypothesis most of a check's time
+    base = draw(_integers((n_rows, n_cols), 10_000))
+    shapes = draw(hnp.arrays(np.int64, n_cols, elements=st.integers(0, len(kinds) - 1)))
+    exponents = draw(hnp.arrays(np.int64, n_cols, elements=st.integers(-3, max_exponent)))
+    columns = [
+        _shaped(kinds[k], base[:, j], e)
+        for j, (k, e) in enumerate(zip(shapes, exponents, strict=True))
+    ]
+    return [np.abs(c) if positive else c for c in columns]
+
+
+def _integers(shape: tuple[int, int], top: int) -> st.SearchStrategy[np.ndarray]:
+    """Integers in [-top, top] of ``shape``, from one draw of bytes: ``hnp.arrays`` draws
+    element by element, the larger part of a check's time. A zigzag decoding maps the
+    bytes 0, 1, 2, 3, ... to 0, -1, 1, -2, ..., so shrinking the bytes shrinks the values
+    towards 0; values repeat (ties) whenever two bytes pairs do."""
+    size = shape[0] * shape[1]
+
+    def decode(raw: bytes) -> np.ndarray:
+        u = np.frombuffer(raw.ljust(2 * size, b"\0"), dtype="<u2")[:size].astype(np.int64)
+        zig = (u >> 1) ^ -(u & 1)
+        return (zig * top // 32_768).reshape(shape)
+
+    return st.binary(min_size=2 * size, max_size=2 * size).map(decode)
 
 
 @st.composite

@@ -31,6 +31,10 @@ from mltest.properties.transformer_case import (
 from mltest.report import safe_repr
 
 GENERIC: list[Property] = []
+# ``max_checks`` below: properties whose bugs show on (almost) any input (a parameter fit
+# changes, pickling, a container, a missing NotFittedError) are decided by their first
+# examples and stop there; those whose bugs need particular data (a constant column, one
+# row, float32) look at every example.
 
 
 # --- the properties ---------------------------------------------------------------------
@@ -48,7 +52,7 @@ def fit_returns_self(case: TransformerCase) -> None:
         raise Violation(f"fit returned {type(returned).__name__} {returned!r:.80}, not self")
 
 
-@prop(GENERIC, applies=_has_params)
+@prop(GENERIC, applies=_has_params, max_checks=20)
 def fit_preserves_params(case: TransformerCase) -> None:
     """``fit`` leaves the constructor parameters as they were: ``get_params()`` before and
     after ``fit`` are equal.
@@ -125,7 +129,7 @@ def output_rows_match_input(case: TransformerCase) -> None:
         raise Violation(f"transform of {want} rows returned shape {case.output.shape}")
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=25)
 def fit_transform_consistent(case: TransformerCase) -> None:
     """``fit_transform(X)`` equals ``fit(X).transform(X)``.
 
@@ -136,7 +140,7 @@ def fit_transform_consistent(case: TransformerCase) -> None:
     assert_outputs_close(out, case.output, "fit_transform(X) differs from fit(X).transform(X)")
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=25)
 def transform_deterministic(case: TransformerCase) -> None:
     """Transforming the same data twice gives the same output, even with other data
     transformed in between.
@@ -150,7 +154,7 @@ def transform_deterministic(case: TransformerCase) -> None:
     assert_outputs_close(again, case.output, "a second transform(X) differs from the first")
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=25)
 def row_subset_consistent(case: TransformerCase) -> None:
     """Transforming a subset of rows (in another order) gives those rows of the full output.
 
@@ -174,7 +178,7 @@ def _rows_match(case: TransformerCase) -> None:
         raise NotApplicable("the output rows are not the input rows (output_rows_match_input)")
 
 
-@prop(GENERIC, applies=_deterministic_fit)
+@prop(GENERIC, applies=_deterministic_fit, max_checks=25)
 def fit_row_order_invariant(case: TransformerCase) -> None:
     """Fitting on the same rows in reverse order learns the same transformation.
 
@@ -244,7 +248,7 @@ def _where(out: np.ndarray, mask: np.ndarray) -> str:
     return f"e.g. {out[tuple(cells[0])]} at {[list(map(int, i)) for i in cells[:5]]}"
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=15)
 def numpy_frame_agree(case: TransformerCase) -> None:
     """A numpy array and a DataFrame with the same values give the same numbers.
 
@@ -307,7 +311,7 @@ def inverse_transform_roundtrip(case: TransformerCase) -> None:
     )
 
 
-@prop(GENERIC, applies=_has_params)
+@prop(GENERIC, applies=_has_params, max_checks=10)
 def clone_params_roundtrip(case: TransformerCase) -> None:
     """``get_params``/``set_params``/``clone`` round-trip, and ``__init__`` stores every
     parameter unchanged.
@@ -364,7 +368,7 @@ def _same_param(a: Any, b: Any) -> bool:
         return False
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=20)
 def pickle_roundtrip(case: TransformerCase) -> None:
     """A fitted transformer restored from pickle gives the same output.
 
@@ -377,7 +381,7 @@ def pickle_roundtrip(case: TransformerCase) -> None:
     assert_outputs_close(out, case.output, "the unpickled transformer gives other output")
 
 
-@prop(GENERIC, applies=_requires_fit)
+@prop(GENERIC, applies=_requires_fit, max_checks=10)
 def not_fitted_raises(case: TransformerCase) -> None:
     """``transform`` before ``fit`` raises scikit-learn's ``NotFittedError``.
 
@@ -398,7 +402,7 @@ def not_fitted_raises(case: TransformerCase) -> None:
     raise Violation("transform before fit returned output instead of raising NotFittedError")
 
 
-@prop(GENERIC, applies=_requires_fit)
+@prop(GENERIC, applies=_requires_fit, max_checks=20)
 def n_features_mismatch_raises(case: TransformerCase) -> None:
     """``transform`` on data with another number of columns than seen in ``fit`` raises
     ``ValueError``: for arrays, where columns are known by position, and for DataFrames
@@ -439,7 +443,7 @@ def _fit_other(case: TransformerCase, X2: Any, y2: Any) -> Any:
     return case.fit_new(snapshot(X2), snapshot(y2), refuse=Exception)
 
 
-@prop(GENERIC, applies=_refits_from_scratch)
+@prop(GENERIC, applies=_refits_from_scratch, max_checks=20)
 def refit_replaces_state(case: TransformerCase) -> None:
     """Fitting again replaces everything the first fit learned: ``fit(X1)`` then
     ``fit(X2)`` gives the same transformer as a fresh ``fit(X2)``.
@@ -458,7 +462,7 @@ def refit_replaces_state(case: TransformerCase) -> None:
     assert_outputs_close(got, want, "fit(X1) then fit(X2) transforms X2 unlike a fresh fit(X2)")
 
 
-@prop(GENERIC, applies=_requires_fit)
+@prop(GENERIC, applies=_requires_fit, max_checks=20)
 def instances_independent(case: TransformerCase) -> None:
     """Fitting one instance does not change what another, already fitted instance
     outputs.
@@ -475,7 +479,7 @@ def instances_independent(case: TransformerCase) -> None:
     )
 
 
-@prop(GENERIC)
+@prop(GENERIC, max_checks=25)
 def single_row_transform(case: TransformerCase) -> None:
     """A single row can be transformed, and gives that row of the full output.
 
@@ -490,7 +494,7 @@ def single_row_transform(case: TransformerCase) -> None:
         )
 
 
-@prop(GENERIC, applies=_preserves_dtype)
+@prop(GENERIC, applies=_preserves_dtype, max_checks=20)
 def preserves_dtype(case: TransformerCase) -> None:
     """For each dtype the estimator's tags list in ``preserves_dtype``, float input of that
     dtype gives output of that dtype.
