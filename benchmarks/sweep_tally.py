@@ -21,10 +21,10 @@ def run(job: tuple[str, int | None]) -> tuple[str, list[tuple[str, str]]]:
 
     warnings.simplefilter("ignore")
     from sklearn.utils import all_estimators
-
-    import mltest
     from tests.properties.sweep import Declaration
     from tests.properties.test_transformer_sklearn import DECLARED, _built
+
+    import mltest
 
     name, seed = job
     declaration = DECLARED.get(name, Declaration())
@@ -68,7 +68,6 @@ if __name__ == "__main__":
         sys.exit(0)
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.utils import all_estimators
-
     from tests.properties.test_transformer_sklearn import DECLARED, EXCLUDED
 
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else None
@@ -79,7 +78,8 @@ if __name__ == "__main__":
     declared = sum(len(DECLARED[n].skip) for n in names if n in DECLARED)
     known = sum(len(DECLARED[n].known) for n in names if n in DECLARED)
     print(
-        f"transformers {len(all_estimators(type_filter='transformer'))}, excluded {len(EXCLUDED)}, "
+        f"transformers {len(all_estimators(type_filter='transformer'))}, "
+        f"excluded {len(EXCLUDED)}, "
         f"checked {len(names)}; verdicts {dict(counts)}; skips declared {declared}, "
         f"known defects declared {known}"
     )
