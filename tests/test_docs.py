@@ -57,3 +57,19 @@ def test_sweep_page_lists_every_declaration_and_defect():
     for declaration in DECLARED.values():
         for defect in declaration.defects():
             assert defect.reproducer in text, defect.reproducer
+
+
+def test_drift_checks_thresholds_and_figures_are_documented():
+    import numpy as np
+    import pandas as pd
+
+    from mltest.monitor import DEFAULT_THRESHOLDS, check_drift
+
+    text = (DOCS / "monitor.md").read_text()
+    for key in DEFAULT_THRESHOLDS:
+        assert f"`{key}`" in text, key
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(["a", "b"], 200)})
+    for result in check_drift(frame, frame).results:
+        for key in result.figures:
+            assert f"`{key}`" in text, key

@@ -13,6 +13,7 @@ from mltest._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from mltest import data as data
+    from mltest import monitor as monitor
     from mltest import perf as perf
     from mltest import strategies as strategies
     from mltest.checker import Checker as Checker
@@ -66,7 +67,7 @@ _EXPORTS = {
     "register": "mltest.registry",
     "transformer": "mltest.registry",
 }
-_SUBMODULES = ("strategies", "perf", "compare", "data")
+_SUBMODULES = ("strategies", "perf", "compare", "data", "monitor")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 

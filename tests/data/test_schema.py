@@ -357,3 +357,49 @@ def test_learned_range_is_wide_enough_for_fresh_data_and_no_wider(change, caught
     schema = infer_schema(train)
     fresh = pd.DataFrame({"amount": change(rng.gamma(2.0, 30.0, 500))})
     assert ("amount.range" in schema.validate(fresh).failed) is caught
+
+
+def test_rule_failures_carry_their_rows_values_and_reason():
+    schema = Schema(
+        {
+            "low": Column("low", "float", nullable=True, max_null_fraction=1.0),
+            "high": Column("high", "float", nullable=True, max_null_fraction=1.0),
+        },
+        rules=[Rule("le", "low", "high"), Rule("present_iff", "low", "high")],
+    )
+    # equal values satisfy `<=`; a missing side is left to `present_iff`, never to `<=`
+    frame = pd.DataFrame(
+        {"low": [1.0, 2.0, 7.0, np.nan, 4.0], "high": [1.0, 3.0, 5.0, 2.0, np.nan]},
+        index=[10, 11, 12, 13, 14],
+    )
+    report = schema.validate(frame)
+    assert report.failed == ["rule: low <= high", "rule: low present iff high"]
+    le = report["rule: low <= high"]
+    assert le.message == "1 row(s) with low > high"
+    assert le.counterexample == {"rows": [12], "values": [(7.0, 5.0)]}
+    iff = report["rule: low present iff high"]
+    assert iff.message == "2 row(s) with low and high not present together"
+    assert iff.counterexample["rows"] == [13, 14]
+    assert [tuple(np.isnan(v) for v in pair) for pair in iff.counterexample["values"]] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_check_valid_and_assert_valid_pass_the_environment_on():
+    schema = Schema(
+        {
+            "x": Column("x", "float"),
+            "label": Column("label", "int", required_in=["training"]),
+        },
+        environments=["training", "serving"],
+    )
+    serving = pd.DataFrame({"x": [1.0, 2.0]})
+    assert mltest.data.check_valid(serving, schema, env="serving").passed
+    assert mltest.data.assert_valid(serving, schema, env="serving").passed
+    with pytest.raises(mltest.CheckFailure, match=r"label\.present"):
+        mltest.data.assert_valid(serving, schema, env="training")
+    report = mltest.data.check_valid(serving, schema, env="training", raise_on_failure=False)
+    assert report.failed == ["label.present"]
+    with pytest.raises(mltest.UsageError, match=r"^raise_on_failure='no'"):
+        mltest.data.check_valid(serving, schema, raise_on_failure="no")

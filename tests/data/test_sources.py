@@ -8,6 +8,7 @@ import pytest
 
 import mltest
 from mltest.data import Source, check_join, check_schema_agreement, check_sources
+from mltest.data.sources import read_table
 
 NOW = pd.Timestamp("2026-11-27 12:00")
 
@@ -153,3 +154,123 @@ def test_sources_from_files(tmp_path):
 def test_bad_input_is_a_usage_error(make, match):
     with pytest.raises(mltest.UsageError, match=match):
         make()
+
+
+def test_freshness_limits_and_unusable_timestamps():
+    frame = _orders()
+    frame["placed_at"] += NOW - pd.Timedelta("1D") - frame.placed_at.max()
+    on_the_limit = Source("orders", frame, timestamp="placed_at", max_age="1D")
+    fresh = _result(check_sources([on_the_limit], now=NOW), "orders.freshness")
+    assert fresh.status == "passed"
+    assert fresh.counterexample is None
+    stale = on_the_limit.data.assign(placed_at=lambda d: d.placed_at - pd.Timedelta("1s"))
+    report = check_sources(
+        [Source("orders", stale, timestamp="placed_at", max_age="1D")],
+        now=NOW,
+        raise_on_failure=False,
+    )
+    assert _result(report, "orders.freshness").counterexample == str(stale.placed_at.max())
+    for frame, message in (
+        (_orders().rename(columns={"placed_at": "created"}), "timestamp column 'placed_at'"),
+        (_orders().assign(placed_at=pd.NaT), "no timestamps at all"),
+    ):
+        src = Source("orders", frame, timestamp="placed_at", max_age="1D")
+        result = _result(check_sources([src], now=NOW, raise_on_failure=False), "orders.freshness")
+        assert result.status == "failed"
+        assert result.message.startswith(message)
+
+
+def test_key_unique_on_a_composite_key_names_the_rows():
+    frame = pd.DataFrame(
+        {"day": [1, 1, 1, 2, 2, 2, 2, 2, 3], "shop": [1, 2, 2, 5, 5, 5, 5, 5, 1], "v": range(9)},
+        index=list("abcdefghi"),
+    )
+    result = _result(
+        check_sources([Source("sales", frame, key=["day", "shop"])], raise_on_failure=False),
+        "sales.key_unique",
+    )
+    assert result.status == "failed"
+    assert result.examples == 7
+    assert result.message == "7 row(s) share a ['day', 'shop'] value"
+    assert result.counterexample == {"rows": ["b", "c", "d", "e", "f"]}
+    # one column of the key repeated is not a duplicated key
+    unique = frame.assign(shop=range(9))
+    ok = _result(check_sources([Source("sales", unique, key=["day", "shop"])]), "sales.key_unique")
+    assert ok.status == "passed"
+    assert ok.counterexample is None
+
+
+def test_rows_shared_across_sources_compare_only_tables_with_the_same_columns():
+    a = _orders(30)
+    other_columns = Source("b", a.drop(columns="placed_at"))
+    report = check_sources(
+        [Source("a", a), other_columns, Source("c", a.iloc[[4]]), Source("d", _orders(5, seed=7))],
+        now=NOW,
+        raise_on_failure=False,
+    )
+    shared = {r.name: r for r in report.results if r.name.endswith("shared_rows")}
+    assert sorted(shared) == ["a~c.shared_rows", "a~d.shared_rows", "c~d.shared_rows"]
+    assert shared["a~c.shared_rows"].status == "failed"
+    assert shared["a~c.shared_rows"].message == "1 row(s) appear in both"
+    assert shared["c~d.shared_rows"].status == "passed"
+    off = check_sources([Source("a", a), Source("c", a.iloc[[4]])], duplicates_across=False)
+    assert not [r for r in off.results if r.name.endswith("shared_rows")]
+
+
+def test_schema_agreement_names_columns_found_in_one_source_only():
+    eu = Source("eu", _orders(10))
+    us = Source("us", _orders(10).drop(columns="placed_at").assign(channel="web"))
+    report = check_schema_agreement([eu, us], raise_on_failure=False)
+    assert (report.subject, report.kind, report.stage) == (
+        "schema agreement",
+        "sources",
+        "data-collection",
+    )
+    (result,) = report.results
+    assert result.name == "eu~us.schema"
+    assert result.message == "channel: only in us; placed_at: only in eu"
+    with pytest.raises(mltest.CheckFailure, match="channel: only in us"):
+        check_schema_agreement([eu, us])
+    same = check_schema_agreement([eu, Source("us", _orders(10, seed=1))])
+    assert same.results[0].message == "same columns and dtypes"
+    with pytest.raises(mltest.UsageError, match=r"^raise_on_failure='no'"):
+        check_schema_agreement([eu, us], raise_on_failure="no")
+    with pytest.raises(mltest.UsageError, match="sources="):
+        check_schema_agreement(eu)
+
+
+def test_read_table_reads_csv_and_parquet_and_names_the_path_it_refuses(tmp_path):
+    frame = _orders(12).drop(columns="placed_at")
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    frame.to_parquet(tmp_path / "a.pq")
+    for name in ("a.csv", "a.pq"):
+        pd.testing.assert_frame_equal(read_table(tmp_path / name), frame)
+    (tmp_path / "a.txt").write_text("x\n1\n")
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    for name, message in (
+        ("a.txt", "only .csv and .parquet files are read"),
+        ("empty.csv", "the file is empty"),
+        ("bad.parquet", "cannot be read"),
+        ("missing.csv", "does not exist"),
+    ):
+        path = str(tmp_path / name)
+        with pytest.raises(mltest.UsageError) as info:
+            read_table(path)
+        assert str(info.value).startswith(f"path {path!r}")
+        assert message in str(info.value)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    path = tmp_path / "a.parquet"
+    path.write_bytes(b"")
+
+    def no_pyarrow(*args, **kwargs):
+        raise ImportError("no pyarrow")
+
+    monkeypatch.setattr(pd, "read_parquet", no_pyarrow)
+    with pytest.raises(mltest.UsageError) as info:
+        read_table(path)
+    assert str(info.value) == (
+        f"path {str(path)!r}: reading Parquet needs pyarrow (pip install 'pytest-mltest[data]')"
+    )
