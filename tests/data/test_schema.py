@@ -403,3 +403,47 @@ def test_check_valid_and_assert_valid_pass_the_environment_on():
     assert report.failed == ["label.present"]
     with pytest.raises(mltest.UsageError, match=r"^raise_on_failure='no'"):
         mltest.data.check_valid(serving, schema, raise_on_failure="no")
+
+
+RULED = Schema(
+    {
+        "low": Column("low", "float", min=0.0, max=100.0),
+        "high": Column("high", "float", min=0.0, max=100.0),
+        "count": Column("count", "int", min=5, max=9),
+        "done": Column("done", "bool"),
+    },
+    rules=[Rule("le", "low", "high")],
+)
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(RULED.strategy())
+def test_generated_frames_keep_ranges_and_cross_column_rules(df):
+    assert RULED.validate(df).passed
+    assert (df["low"] <= df["high"]).all()
+    assert df["count"].between(5, 9).all()
+
+
+def test_generated_integers_cover_their_range():
+    seen: set[int] = set()
+
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
+    @given(RULED.strategy())
+    def collect(df):
+        seen.update(int(v) for v in df["count"])
+
+    collect()
+    assert seen == {5, 6, 7, 8, 9}
+
+
+def test_null_failures_say_how_many_nulls_are_allowed():
+    frame = pd.DataFrame({"v": [1.0, np.nan, np.nan, 2.0], "w": [1.0, np.nan, 3.0, 4.0]})
+    schema = Schema(
+        {
+            "v": Column("v", "float", nullable=True, max_null_fraction=0.25),
+            "w": Column("w", "float"),
+        }
+    )
+    report = schema.validate(frame)
+    assert report["v.nulls"].message == "2 row(s) null (at most 25.0% allowed)"
+    assert report["w.nulls"].message == "1 row(s) null (none allowed)"

@@ -274,3 +274,22 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
     assert str(info.value) == (
         f"path {str(path)!r}: reading Parquet needs pyarrow (pip install 'pytest-mltest[data]')"
     )
+
+
+def test_join_report_names_its_kind_and_at_most_five_orphans():
+    orders = _orders()
+    report = check_join(
+        orders, CUSTOMERS[CUSTOMERS.customer_id >= 60], on="customer_id", raise_on_failure=False
+    )
+    assert (report.subject, report.kind, report.stage) == (
+        "left join right",
+        "join",
+        "data-collection",
+    )
+    orphans = report["left->right.orphans"]
+    assert len(orphans.counterexample) == 5
+    assert all(row["customer_id"] < 60 for row in orphans.counterexample)
+    with pytest.raises(mltest.UsageError, match=r"^max_fanout=0.5"):
+        check_join(orders, CUSTOMERS, on="customer_id", max_fanout=0.5)
+    with pytest.raises(mltest.UsageError, match=r"^max_orphan_rate=-1"):
+        check_join(orders, CUSTOMERS, on="customer_id", max_orphan_rate=-1)

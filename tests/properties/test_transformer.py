@@ -321,3 +321,21 @@ def test_no_input_mutation_watches_y_and_fit_transform_too(cls, kwargs, what):
     )
     assert report.failed == ["no_input_mutation"]
     assert what in report["no_input_mutation"].message
+
+
+class _LayoutSensitiveScaler(StandardScaler):
+    """Sums in an order that depends on memory layout, as BLAS does: a frame (a
+    Fortran-ordered array to scikit-learn) gives other last digits than a C-ordered array,
+    larger than any tolerance where the fit is ill-conditioned."""
+
+    def transform(self, X):
+        out = super().transform(X)
+        fortran = np.asarray(X).flags.f_contiguous and not np.asarray(X).flags.c_contiguous
+        return out + (1e-3 if fortran else 0.0)
+
+
+def test_memory_layout_noise_is_not_a_frame_bug_but_frame_bugs_still_fail():
+    report = mltest.check_transformer(_LayoutSensitiveScaler(), only=["numpy_frame_agree"])
+    assert report["numpy_frame_agree"].status == "passed"
+    with pytest.raises(mltest.CheckFailure, match="numpy_frame_agree"):
+        mltest.check_transformer(bug.PandasStdScaler(), only=["numpy_frame_agree"])

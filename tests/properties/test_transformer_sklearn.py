@@ -361,8 +361,6 @@ DECLARED = {
         skip={
             "fit_row_order_invariant": "L-BFGS stops at tol=1e-5: another summation order "
             "lands elsewhere within it",
-            "numpy_frame_agree": "L-BFGS stops at tol=1e-5: another memory layout lands "
-            "elsewhere within it",
         },
         known_anywhere=(CONSTANT_COLUMN_INDEX_ERROR,),
     ),
@@ -376,8 +374,6 @@ DECLARED = {
         {"data": WELL_CONDITIONED, "max_examples": 8},
         "latent factors of rank-deficient data are not unique (and each fit iterates SVDs)",
         skip={
-            "numpy_frame_agree": "iterates to tol=1e-2 on the log-likelihood: another memory "
-            "layout stops elsewhere within it",
             "fit_row_order_invariant": "iterates to tol=1e-2 on the log-likelihood: another "
             "summation order stops elsewhere within it",
         },

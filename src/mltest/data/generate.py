@@ -40,8 +40,6 @@ def _from_positions(col: Column, pos: np.ndarray) -> Any:
         return (
             pd.Categorical(values, categories=col.categories) if col.kind == "category" else values
         )
-    if col.kind == "bool":
-        return pos % 2 == 1
     if col.kind == "int":
         lo, hi = _bounds(col, 1000)
         return (int(lo) + pos % (int(hi) - int(lo) + 1)).astype(np.int64)

@@ -2,9 +2,12 @@
 
 ``check_drift`` compares a current frame (or predictions, or labels) with a reference,
 column by column, and flags a column only when its change is both statistically
-supported and larger than a practical effect size. See ``docs/monitor.md``.
+supported and larger than a practical effect size. ``profile`` summarises a frame so that
+batches merge (``profile_a + profile_b``) and drift can be computed without raw rows. See
+``docs/monitor.md``.
 """
 
 from mltest.monitor.drift import DEFAULT_THRESHOLDS, assert_no_drift, check_drift
+from mltest.monitor.profile import Profile, merge, profile
 
-__all__ = ["DEFAULT_THRESHOLDS", "assert_no_drift", "check_drift"]
+__all__ = ["DEFAULT_THRESHOLDS", "Profile", "assert_no_drift", "check_drift", "merge", "profile"]

@@ -17,9 +17,10 @@ threshold that the test cannot support at these sizes is ``inconclusive`` (reaso
 ``insufficient_data``), never a pass or a failure; so is a column with fewer than
 ``MIN_ROWS`` values on either side.
 
-Numeric values are summarised on ``FINE_BINS`` bins at the reference's quantiles: the
-reference is sorted once and every current value is placed with one binary search, which
-is what lets drift be computed from profiles later.
+Both sides are summarised as profiles (``mltest.monitor.profile``): numeric values counted in
+bins at the reference's quantiles, categories counted. The reference is sorted once, every
+current value is placed in its bin by arithmetic, and drift from two saved or merged
+profiles is the same as drift from the frames they summarise.
 """
 
 from __future__ import annotations
@@ -29,10 +30,18 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from mltest import arguments
 from mltest.errors import UsageError
+from mltest.monitor.profile import (
+    CategoricalColumn,
+    ColumnProfile,
+    NumericColumn,
+    Profile,
+    as_frame,
+    build_profile,
+    is_one_d,
+)
 from mltest.report import PropertyResult, Report
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -43,13 +52,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 }
 ALPHA = 0.01
 MIN_ROWS = 30
-FINE_BINS = 100
 TEST_BINS = 20
-# the reference's quantiles the bins end at: every percentile, finer in the tails, where
-# the bins are widest and a linear step between two edges fits the distribution least
-_TAIL = np.array([0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075])
-LEVELS = np.unique(np.concatenate([np.linspace(0, 1, FINE_BINS + 1), _TAIL, 1 - _TAIL]))
-MAX_CODES = 20  # an integer column with at most this many values is categorical
 ID_SHARE = 0.95  # a categorical column distinct in this share of its rows is an identifier
 EFFECTS = {
     "numeric": "Wasserstein distance (reference sd)",
@@ -110,13 +113,11 @@ def check_drift(
     alpha = arguments.number("alpha", alpha, minimum=0)
     if not 0 < alpha < 1:
         raise UsageError(f"alpha={alpha!r}: must be between 0 and 1")
-    ref, cur = _frames(reference, current)
-    names = _columns(columns, ref, cur)
-    codes = _names("categorical", categorical, names)
-    limits = _thresholds(thresholds, names)
+    ref, cur = _profiles(reference, current, columns, categorical)
+    limits = _thresholds(thresholds, list(ref.columns))
     tests: list[_Test] = []
-    for name in names:
-        tests.extend(_column_tests(name, ref[name], cur[name], name in codes, limits))
+    for name in ref.columns:
+        tests.extend(_column_tests(str(name), ref.columns[name], cur.columns[name], name, limits))
     report = Report("drift", kind="drift", stage="monitoring")
     for result in _verdicts(tests, alpha):
         report.add(result)
@@ -136,78 +137,64 @@ def assert_no_drift(reference: Any, current: Any, **options: Any) -> Report:
 # --- arguments ---------------------------------------------------------------------------
 
 
-def _frames(reference: Any, current: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    one_d = [_is_one_d(v) for v in (reference, current)]
-    if all(one_d):  # predictions or labels: one column, named after the reference
-        label = getattr(reference, "name", None)
-        label = "values" if label is None else label
-        return (
-            _frame("reference", reference, label),
-            _frame("current", current, label),
-        )
-    return _frame("reference", reference, None), _frame("current", current, None)
-
-
-def _is_one_d(value: Any) -> bool:
-    if isinstance(value, pd.Series):
-        return True
-    if isinstance(value, (np.ndarray, list, tuple)):
-        return np.ndim(np.asarray(value, dtype=object)) == 1
-    return False
-
-
-def _frame(argument: str, value: Any, label: Hashable | None) -> pd.DataFrame:
-    if isinstance(value, pd.DataFrame):
-        frame = value
-    elif isinstance(value, pd.Series):
-        frame = value.rename(label).to_frame().reset_index(drop=True)
-    elif label is not None:
-        frame = pd.DataFrame({label: np.asarray(value)})
-    elif isinstance(value, np.ndarray) and value.ndim == 2:
-        frame = pd.DataFrame(value, columns=[str(i) for i in range(value.shape[1])])
+def _profiles(
+    reference: Any,
+    current: Any,
+    columns: Sequence[Hashable] | None,
+    categorical: Sequence[Hashable] | None,
+) -> tuple[Profile, Profile]:
+    """The two sides as profiles of the compared columns, the current one binned on the
+    reference's edges."""
+    label = None
+    if is_one_d(reference) and is_one_d(current):  # predictions or labels: one column
+        name = getattr(reference, "name", None)
+        label = "values" if name is None else name
+    if isinstance(reference, Profile):
+        if categorical is not None:
+            raise UsageError("categorical=: the reference is a profile, whose kinds are fixed")
+        ref_names = list(reference.columns)
     else:
-        raise UsageError(
-            f"{argument}={arguments.short(value)}: must be a DataFrame, a Series or an array"
-        )
-    if len(frame) == 0:
-        raise UsageError(f"{argument}: has no rows")
-    if frame.columns.has_duplicates:
-        raise UsageError(f"{argument}: column names must be distinct")
-    return frame
+        ref_frame = as_frame("reference", reference, label)
+        ref_names = list(ref_frame.columns)
+    cur_frame = None if isinstance(current, Profile) else as_frame("current", current, label)
+    cur_names = list(current.columns) if isinstance(current, Profile) else list(cur_frame.columns)  # type: ignore[union-attr]
+    names = _columns(columns, ref_names, cur_names)
+    if isinstance(reference, Profile):
+        ref = reference.select(names)
+    else:
+        ref = build_profile(ref_frame[names], None, categorical, "reference")
+    if cur_frame is not None:
+        return ref, build_profile(cur_frame[names], ref, None, "current")
+    cur = current.select(names)
+    for name in names:
+        try:
+            ref.columns[name] + cur.columns[name]  # the same kind, on the same edges
+        except UsageError as exc:
+            raise UsageError(f"current: column {name!r}: {exc}") from None
+    return ref, cur
 
 
 def _columns(
-    columns: Sequence[Hashable] | None, ref: pd.DataFrame, cur: pd.DataFrame
+    columns: Sequence[Hashable] | None, ref: list[Hashable], cur: list[Hashable]
 ) -> list[Hashable]:
     if columns is None:
-        missing = [c for c in ref.columns if c not in cur.columns]
-        extra = [c for c in cur.columns if c not in ref.columns]
+        missing = [c for c in ref if c not in cur]
+        extra = [c for c in cur if c not in ref]
         if missing or extra:
             raise UsageError(
                 f"current: its columns differ from the reference's (missing {missing}, "
                 f"extra {extra}); pass columns= to compare the shared ones"
             )
-        return list(ref.columns)
+        return ref
     if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or not columns:
         raise UsageError(f"columns={arguments.short(columns)}: must be a non-empty list")
     for c in columns:
-        for label, frame in (("reference", ref), ("current", cur)):
-            if c not in frame.columns:
+        for label, names in (("reference", ref), ("current", cur)):
+            if c not in names:
                 raise UsageError(f"columns: {c!r} is not a column of {label}")
     if len(set(columns)) != len(columns):
         raise UsageError(f"columns={arguments.short(columns)}: names must be distinct")
     return list(columns)
-
-
-def _names(argument: str, value: Any, names: list[Hashable]) -> set[Hashable]:
-    if value is None:
-        return set()
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise UsageError(f"{argument}={arguments.short(value)}: must be a list of columns")
-    unknown = [v for v in value if v not in names]
-    if unknown:
-        raise UsageError(f"{argument}: {unknown} are not compared columns")
-    return set(value)
 
 
 def _thresholds(value: Any, names: list[Hashable]) -> dict[Hashable, float]:
@@ -233,65 +220,20 @@ def _thresholds(value: Any, names: list[Hashable]) -> dict[Hashable, float]:
 # --- one column ----------------------------------------------------------------------------
 
 
-def _family(s: pd.Series) -> str:
-    dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if pd.api.types.is_timedelta64_dtype(dtype):
-        return "timedelta"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numeric"
-    return "categorical"
-
-
-def _numbers(s: pd.Series, family: str) -> tuple[np.ndarray, int]:
-    """Finite values as float64 and how many are missing (NaN, NaT, None or infinite)."""
-    if family == "datetime":
-        if getattr(s.dtype, "tz", None) is not None:
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-        values = s.dropna().to_numpy(dtype="datetime64[ns]").view("int64").astype(np.float64)
-    elif family == "timedelta":
-        values = s.dropna().to_numpy(dtype="timedelta64[ns]").view("int64").astype(np.float64)
-    elif isinstance(s.dtype, np.dtype):  # numpy dtypes: no copy for float64
-        values = s.to_numpy().astype(np.float64, copy=False)
-    else:  # pandas' nullable dtypes
-        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    finite = np.isfinite(values)
-    if finite.all():
-        return values, 0
-    return values[finite], len(s) - int(finite.sum())
-
-
 def _column_tests(
-    name: Hashable, ref: pd.Series, cur: pd.Series, as_codes: bool, limits: dict[Hashable, float]
+    label: str,
+    ref: ColumnProfile,
+    cur: ColumnProfile,
+    name: Hashable,
+    limits: dict[Hashable, float],
 ) -> list[_Test]:
-    family, other = _family(ref), _family(cur)
-    if family != other:
-        raise UsageError(
-            f"current: column {name!r} is {other} where the reference's is {family} "
-            f"({ref.dtype} vs {cur.dtype})"
-        )
-    label = str(name)
-    if family in ("numeric", "datetime", "timedelta") and not as_codes:
-        r, r_missing = _numbers(ref, family)
-        c, c_missing = _numbers(cur, family)
-        integer = pd.api.types.is_integer_dtype(ref.dtype) or pd.api.types.is_bool_dtype(ref.dtype)
-        if family == "numeric" and integer and len(np.unique(r)) <= MAX_CODES:
-            as_codes = True
-        else:
-            limit = limits.get(name, limits["numeric"])
-            return [
-                _numeric(label, r, c, limit, family),
-                _missing(label, (r_missing, len(ref)), (c_missing, len(cur)), limits["missing"]),
-            ]
-    r_missing, c_missing = int(ref.isna().sum()), int(cur.isna().sum())
+    missing = _missing(label, (ref.missing, ref.rows), (cur.missing, cur.rows), limits["missing"])
+    if isinstance(ref, NumericColumn) and isinstance(cur, NumericColumn):
+        return [_numeric(label, ref, cur, limits.get(name, limits["numeric"])), missing]
+    assert isinstance(ref, CategoricalColumn)
+    assert isinstance(cur, CategoricalColumn)
     limit = limits.get(name, limits["categorical"])
-    return [
-        *_categorical(label, ref.dropna(), cur.dropna(), limit, limits["categories"]),
-        _missing(label, (r_missing, len(ref)), (c_missing, len(cur)), limits["missing"]),
-    ]
+    return [*_categorical(label, ref, cur, limit, limits["categories"]), missing]
 
 
 def _too_few(name: str, column: str, check: str, threshold: float, n: tuple[int, int]) -> _Test:
@@ -309,29 +251,24 @@ def _too_few(name: str, column: str, check: str, threshold: float, n: tuple[int,
     )
 
 
-def _numeric(column: str, r: np.ndarray, c: np.ndarray, limit: float, family: str) -> _Test:
+def _numeric(column: str, ref: NumericColumn, cur: NumericColumn, limit: float) -> _Test:
     name = f"{column}.distribution"
-    n_r, n_c = len(r), len(c)
+    n_r, n_c = ref.values, cur.values
     if min(n_r, n_c) < MIN_ROWS:
         return _too_few(name, column, "numeric", limit, (n_r, n_c))
-    s = np.sort(r)
-    edges = np.unique(s[np.round(LEVELS * (n_r - 1)).astype(np.int64)])
-    cum_r = np.searchsorted(s, edges, side="right")
-    # values <= edges[k] are those with at most k edges below them
-    cum_c = np.cumsum(np.bincount(_edges_below(edges, c), minlength=len(edges)))
-    cum_c = cum_c[: len(edges)]
-    distance = _wasserstein(s, c, edges, cum_r / n_r, cum_c / n_c)
-    sd = float(np.std(s, ddof=1)) if n_r > 1 else 0.0
-    scale = sd if sd > 0 else (float(np.std(c, ddof=1)) or 1.0)
+    f_r, f_c = ref.cdf(), cur.cdf()
+    distance = _wasserstein(ref, cur, f_r, f_c)
+    sd = ref.sd()
+    scale = sd if sd > 0 else (cur.sd() or 1.0)
+    cum_r, cum_c = np.cumsum(ref.counts)[:-1], np.cumsum(cur.counts)[:-1]
     statistic, df, p_chi = _chi_square(*_test_bins(cum_r, cum_c, n_r, n_c))
-    ks, p_ks = _kolmogorov_smirnov(cum_r / n_r, cum_c / n_c, n_r, n_c)
+    ks, p_ks = _kolmogorov_smirnov(f_r, f_c, n_r, n_c)
     p = min(1.0, 2 * min(p_chi, p_ks))  # either test may support a change (Bonferroni)
-    unit = "ns" if family != "numeric" else ""
     figures = {
         "rows": [n_r, n_c],
         "distance": distance,
         "scale": scale,
-        "unit": unit,
+        "unit": "" if ref.family == "numeric" else "ns",
         "statistic": statistic,
         "df": df,
         "ks": ks,
@@ -340,61 +277,32 @@ def _numeric(column: str, r: np.ndarray, c: np.ndarray, limit: float, family: st
     }
 
     def evidence() -> dict[str, Any]:
-        return {"reference": _summary(s, family), "current": _summary(np.sort(c), family)}
+        return {"reference": _summary(ref), "current": _summary(cur)}
 
     return _Test(
         name, column, "numeric", distance / scale, limit, p, "chi-square+KS", figures, evidence
     )
 
 
-GRID = 1 << 16
-
-
-def _edges_below(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each value, how many ``edges`` are strictly below it: ``np.searchsorted(edges,
-    values)``, about three times faster on large arrays. Values are placed on a uniform grid
-    of ``GRID`` cells by arithmetic; a cell with no edge within one cell of it gives the
-    answer directly, and only values near an edge are searched."""
-    lo, hi = float(edges[0]), float(edges[-1])
-    if len(values) < GRID or not hi > lo:
-        return np.searchsorted(edges, values, side="left")
-    width = (hi - lo) / GRID
-    starts = lo + width * np.arange(GRID + 1)
-    below = np.searchsorted(edges, starts, side="left")
-    cell = np.clip(((values - lo) / width).astype(np.int64), 0, GRID - 1)
-    near_lo = below[np.maximum(np.arange(GRID) - 1, 0)]
-    near_hi = below[np.minimum(np.arange(GRID) + 2, GRID)]
-    out = near_lo[cell]
-    # rounding may put a value one cell off: only cells with no edge one cell around count
-    search = np.flatnonzero((near_hi != near_lo)[cell] | (values <= lo) | (values >= hi))
-    out[search] = np.searchsorted(edges, values[search], side="left")
-    return out
-
-
 def _wasserstein(
-    s: np.ndarray, c: np.ndarray, edges: np.ndarray, f_r: np.ndarray, f_c: np.ndarray
+    ref: NumericColumn, cur: NumericColumn, f_r: np.ndarray, f_c: np.ndarray
 ) -> float:
-    """W1 = integral of |F_ref - F_cur|: exact outside the reference's range (from the
-    current values there), trapezoids on the reference's quantile bins inside it."""
-    below, above = c[c < s[0]], c[c > s[-1]]
-    outside = (float(np.sum(s[0] - below)) + float(np.sum(above - s[-1]))) / len(c)
+    """W1 = integral of |F_ref - F_cur|: trapezoids on the reference's quantile bins, and
+    beyond the first and last edge the distance the values lie out there (exact when only
+    one side has values out there, as when the reference is a reference's own profile)."""
+    outside = abs(ref.below / ref.values - cur.below / cur.values) + abs(
+        ref.above / ref.values - cur.above / cur.values
+    )
     gap = np.abs(f_r - f_c)
-    inside = float(np.sum(0.5 * (gap[1:] + gap[:-1]) * np.diff(edges)))
-    return outside + inside
+    return outside + float(np.sum(0.5 * (gap[1:] + gap[:-1]) * np.diff(ref.edges)))
 
 
-def _summary(sorted_values: np.ndarray, family: str) -> dict[str, Any]:
-    q = sorted_values[np.round(np.array([0.05, 0.5, 0.95]) * (len(sorted_values) - 1)).astype(int)]
-    if family == "datetime":
-        shown = [str(np.datetime64(int(v), "ns")) for v in q]
+def _summary(column: NumericColumn) -> dict[str, Any]:
+    q = [column.quantile(level) for level in (0.05, 0.5, 0.95)]
+    if column.family == "datetime":
+        shown = [str(np.datetime64(round(v), "ns")) for v in q]
         return {"p5": shown[0], "median": shown[1], "p95": shown[2]}
-    return {
-        "mean": float(np.mean(sorted_values)),
-        "sd": float(np.std(sorted_values)),
-        "p5": float(q[0]),
-        "median": float(q[1]),
-        "p95": float(q[2]),
-    }
+    return {"mean": column.mean(), "sd": column.sd(), "p5": q[0], "median": q[1], "p95": q[2]}
 
 
 def _test_bins(
@@ -440,17 +348,16 @@ def _chi_square(a: np.ndarray, b: np.ndarray) -> tuple[float, int, float]:
 
 
 def _categorical(
-    column: str, ref: pd.Series, cur: pd.Series, limit: float, new_limit: float
+    column: str, ref: CategoricalColumn, cur: CategoricalColumn, limit: float, new_limit: float
 ) -> list[_Test]:
     name = f"{column}.distribution"
-    n_r, n_c = len(ref), len(cur)
+    n_r, n_c = ref.values, cur.values
     if min(n_r, n_c) < MIN_ROWS:
         return [_too_few(name, column, "categorical", limit, (n_r, n_c))]
-    counts = pd.concat(
-        [_counts(ref).rename("reference"), _counts(cur).rename("current")], axis=1
-    ).fillna(0)
-    r, c = counts["reference"].to_numpy(), counts["current"].to_numpy()
-    if (r > 0).sum() > ID_SHARE * n_r:
+    keys = list(ref.counts) + [k for k in cur.counts if k not in ref.counts]
+    r = np.array([ref.counts.get(k, 0) for k in keys], dtype=np.float64)
+    c = np.array([cur.counts.get(k, 0) for k in keys], dtype=np.float64)
+    if len(ref.counts) > ID_SHARE * n_r:
         return [
             _Test(
                 name,
@@ -460,8 +367,8 @@ def _categorical(
                 limit,
                 float("nan"),
                 "",
-                {"rows": [n_r, n_c], "categories": int((r > 0).sum())},
-                skip=f"{int((r > 0).sum())} distinct values in {n_r} rows: an identifier, "
+                {"rows": [n_r, n_c], "categories": len(ref.counts)},
+                skip=f"{len(ref.counts)} distinct values in {n_r} rows: an identifier, "
                 "whose values are expected to change (leave it out with columns=)",
                 skip_status="skipped",
             )
@@ -469,13 +376,13 @@ def _categorical(
     p_r, p_c = r / n_r, c / n_c
     tv = float(0.5 * np.abs(p_r - p_c).sum())
     statistic, df, p = _chi_square(*_pool_rare(r, c))
-    order = np.argsort(-np.abs(p_r - p_c))[:5]
+    order = np.argsort(-np.abs(p_r - p_c), kind="stable")[:5]
     evidence = {
         "largest changes": {
-            str(counts.index[i]): [round(float(p_r[i]), 4), round(float(p_c[i]), 4)] for i in order
+            str(keys[i]): [round(float(p_r[i]), 4), round(float(p_c[i]), 4)] for i in order
         }
     }
-    figures = {"rows": [n_r, n_c], "statistic": statistic, "df": df, "categories": len(r)}
+    figures = {"rows": [n_r, n_c], "statistic": statistic, "df": df, "categories": len(keys)}
     tests = [_Test(name, column, "categorical", tv, limit, p, "chi-square", figures, evidence)]
     new, gone = (r == 0) & (c > 0), (r > 0) & (c == 0)
     new_share, gone_share = float(c[new].sum() / n_c), float(r[gone].sum() / n_r)
@@ -494,17 +401,12 @@ def _categorical(
             "unseen-category",
             {"rows": [n_r, n_c], "new_share": new_share, "vanished_share": gone_share},
             {
-                "new": [str(v) for v in counts.index[new][:5]],
-                "vanished": [str(v) for v in counts.index[gone][:5]],
+                "new": [str(keys[i]) for i in np.flatnonzero(new)[:5]],
+                "vanished": [str(keys[i]) for i in np.flatnonzero(gone)[:5]],
             },
         )
     )
     return tests
-
-
-def _counts(s: pd.Series) -> pd.Series:
-    counts = s.value_counts(sort=False, dropna=True)
-    return counts[counts > 0]
 
 
 def _pool_rare(r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -270,7 +270,29 @@ def numpy_frame_agree(case: TransformerCase) -> None:
         snapshot(other),
         refuse=(ValueError, TypeError),
     )
-    assert_outputs_close(out, case.output, f"{type(other).__name__} input gives other numbers")
+    try:
+        assert_outputs_close(out, case.output, f"{type(other).__name__} input gives other numbers")
+    except Violation:
+        if not _layout_noise(case, other, out):
+            raise
+
+
+def _layout_noise(case: TransformerCase, other: Any, out: Any) -> bool:
+    """Whether the frame's output is the numpy output for the same values in one of the two
+    memory layouts. A frame hands scikit-learn a Fortran-ordered array, and an
+    ill-conditioned fit (a float32 least squares on nearly singular data) gives other
+    numbers for another layout: the transformer's own numerical noise, not a frame bug."""
+    frame_out = out if isinstance(other, pd.DataFrame) else case.output
+    values = np.asarray(other if isinstance(other, pd.DataFrame) else case.X)
+    for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
+        est = case.fit_new(layout, case.y, refuse=(ValueError, TypeError))
+        numpy_out = call_user("transform", est.transform, snapshot(layout), refuse=(ValueError,))
+        try:
+            assert_outputs_close(frame_out, numpy_out, "")
+        except Violation:
+            continue
+        return True
+    return False
 
 
 @prop(GENERIC, applies=_has("get_feature_names_out"))
