@@ -73,3 +73,20 @@ def test_drift_checks_thresholds_and_figures_are_documented():
     for result in check_drift(frame, frame).results:
         for key in result.figures:
             assert f"`{key}`" in text, key
+
+
+def test_performance_figures_and_timeline_columns_are_documented():
+    import numpy as np
+    import pandas as pd
+
+    from mltest.monitor import check_performance
+
+    text = (DOCS / "monitor.md").read_text()
+    rng = np.random.default_rng(0)
+    time = np.repeat(pd.date_range("2026-01-01", periods=20, freq="D"), 50)
+    y = rng.integers(0, 2, len(time))
+    result = check_performance(y, y, time).results[0]
+    for key in result.figures:
+        assert f"`{key}`" in text, key
+    for column in result.figures["timeline"]:
+        assert f"`{column}`" in text or column in text, column

@@ -8,6 +8,21 @@ batches merge (``profile_a + profile_b``) and drift can be computed without raw 
 """
 
 from mltest.monitor.drift import DEFAULT_THRESHOLDS, assert_no_drift, check_drift
+from mltest.monitor.performance import Timeline, check_performance, performance_timeline
 from mltest.monitor.profile import Profile, merge, profile
+from mltest.monitor.replay import Alert, Replay, replay
 
-__all__ = ["DEFAULT_THRESHOLDS", "Profile", "assert_no_drift", "check_drift", "merge", "profile"]
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "Alert",
+    "Profile",
+    "Replay",
+    "Timeline",
+    "assert_no_drift",
+    "check_drift",
+    "check_performance",
+    "merge",
+    "performance_timeline",
+    "profile",
+    "replay",
+]

@@ -1,0 +1,243 @@
+"""Replay: run a model over a timestamped frame window by window, as production would have
+seen it, and raise the alerts monitoring would have raised.
+
+Each window's inputs and predictions are profiled against the reference and checked for
+drift (``check_drift``, at ``alpha`` divided by the number of windows, so that the chance of
+any false drift alert over the whole replay stays within ``alpha``); with labels, the
+model's quality over the windows is followed by ``performance_timeline``'s CUSUM. An alert
+is raised when a column starts to drift (again after a window in which it passed) and when
+the quality change is detected; ``on_alert`` is called with each one, in time order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltest import arguments
+from mltest.errors import UsageError
+from mltest.monitor.drift import ALPHA, check_drift
+from mltest.monitor.performance import METRICS, performance_timeline
+from mltest.monitor.profile import Profile, build_profile
+from mltest.report import Report
+
+PREDICTION = "prediction"
+
+
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    """One alert: the window it was raised in, ``drift`` or ``performance``, what it is
+    about (a column, ``prediction``, or the metric) and why."""
+
+    window: pd.Timestamp
+    kind: str
+    subject: str
+    message: str
+
+
+@dataclasses.dataclass
+class Replay:
+    """What a replay saw: ``timeline`` has one row per window (``start``, ``rows``,
+    ``drifted``: the columns flagged in it, ``value``: the metric where labels exist,
+    ``cusum``), ``alerts`` every alert in time order and ``drift`` each window's drift
+    report."""
+
+    timeline: pd.DataFrame
+    alerts: list[Alert]
+    drift: dict[pd.Timestamp, Report]
+
+
+def replay(
+    model: Any,
+    frame: pd.DataFrame,
+    *,
+    time_column: Hashable,
+    window: str = "1D",
+    reference: pd.DataFrame | Profile,
+    labels: Hashable | Any = None,
+    on_alert: Callable[[Alert], Any] | None = None,
+    metric: str = "accuracy",
+    baseline: int | str | pd.Timestamp = 7,
+    min_change: float = 0.02,
+    alpha: float = ALPHA,
+    thresholds: dict[Hashable, float] | None = None,
+    progress: bool = False,
+) -> Replay:
+    """Replay ``model`` (with ``predict``, or a function of a frame) over ``frame`` in
+    windows of ``window`` on ``time_column`` (ascending). ``reference`` is the data the
+    model was built on (a frame of its input columns, or their ``profile``); ``labels`` a
+    column of ``frame`` or an array of true labels (missing where not yet known).
+    ``metric``, ``baseline`` and ``min_change`` are ``performance_timeline``'s;
+    ``thresholds`` ``check_drift``'s. ``progress`` writes the windows done to stderr."""
+    if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
+        raise UsageError(f"frame={arguments.short(frame)}: must be a non-empty DataFrame")
+    if time_column not in frame.columns:
+        raise UsageError(f"time_column={time_column!r}: not a column of frame")
+    predict = _predictor(model)
+    on_alert = arguments.callable_or_none("on_alert", on_alert)
+    arguments.flag("progress", progress)
+    arguments.choice("metric", metric, list(METRICS))
+    alpha = arguments.number("alpha", alpha, minimum=0)
+    if not 0 < alpha < 1:
+        raise UsageError(f"alpha={alpha!r}: must be between 0 and 1")
+    try:
+        times = pd.to_datetime(frame[time_column])
+    except (TypeError, ValueError):
+        raise UsageError(f"time_column={time_column!r}: must hold timestamps") from None
+    if times.isna().any() or not times.is_monotonic_increasing:
+        raise UsageError(
+            f"time_column={time_column!r}: must be ascending without missing values "
+            "(sort the frame by it)"
+        )
+    y_true = _labels(labels, frame)
+    names = _input_names(reference, frame, time_column)
+    inputs = frame[names]
+    ref_profile = _reference(reference, names, predict)
+    predictions = _call(predict, inputs, "frame")
+    watched = inputs.assign(**{PREDICTION: predictions})
+    try:
+        grouper = pd.Grouper(freq=window)
+        groups = list(pd.Series(np.arange(len(frame)), index=times.to_numpy()).groupby(grouper))
+    except ValueError:
+        raise UsageError(f"window={window!r}: not a pandas frequency ('1D', '1h')") from None
+    per_window = alpha / max(len(groups), 1)
+    rows: list[dict[str, Any]] = []
+    drift_reports: dict[pd.Timestamp, Report] = {}
+    alerts: list[Alert] = []
+    drifting: set[str] = set()
+    step = max(1, len(groups) // 20)  # progress in steps of 5%
+    for i, (start, positions) in enumerate(groups):
+        drifted: list[str] = []
+        if len(positions):
+            part = watched.iloc[positions.to_numpy()]
+            report = check_drift(
+                ref_profile,
+                build_profile(part, ref_profile, None, "frame"),
+                thresholds=thresholds,
+                alpha=per_window,
+                raise_on_failure=False,
+            )
+            drift_reports[start] = report
+            statuses: dict[str, set[str]] = {}
+            for result in report.results:
+                statuses.setdefault(str(result.figures["column"]), set()).add(result.status)
+            for column, seen in statuses.items():
+                if "failed" in seen:
+                    drifted.append(column)
+                    if column not in drifting:
+                        drifting.add(column)
+                        why = [
+                            r.message
+                            for r in report.results
+                            if r.status == "failed" and str(r.figures["column"]) == column
+                        ]
+                        alerts.append(Alert(start, "drift", column, "; ".join(why)))
+                elif seen == {"passed"}:
+                    drifting.discard(column)  # back to normal: the next drift is news
+        rows.append({"start": start, "rows": len(positions), "drifted": sorted(set(drifted))})
+        if progress and ((i + 1) % step == 0 or i + 1 == len(groups)):
+            print(f"\rreplay: {i + 1}/{len(groups)} windows", end="", file=sys.stderr)
+    if progress:
+        print(file=sys.stderr)
+    timeline = pd.DataFrame(rows)
+    if y_true is not None:
+        perf = performance_timeline(
+            y_true,
+            predictions,
+            times,
+            window=window,
+            metric=metric,
+            baseline=baseline,
+            min_change=min_change,
+            alpha=alpha,
+        )
+        values = perf.frame.set_index("start")
+        timeline["value"] = timeline["start"].map(values["value"])
+        timeline["cusum"] = timeline["start"].map(values["cusum"])
+        if perf.alarm is not None:
+            alerts.append(
+                Alert(
+                    perf.alarm,
+                    "performance",
+                    metric,
+                    f"{metric} changed from the window of {perf.change} "
+                    f"(baseline {perf.baseline:.4g}; CUSUM above {perf.threshold:.3g})",
+                )
+            )
+    alerts.sort(key=lambda a: a.window)
+    if on_alert is not None:
+        for alert in alerts:
+            on_alert(alert)
+    return Replay(timeline, alerts, drift_reports)
+
+
+def _predictor(model: Any) -> Callable[[pd.DataFrame], Any]:
+    predict = getattr(model, "predict", None)
+    if callable(predict):
+        return predict
+    if callable(model):
+        return model
+    raise UsageError(f"model={arguments.short(model)}: needs a predict method or to be callable")
+
+
+def _call(predict: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, argument: str) -> Any:
+    try:
+        out = np.asarray(predict(frame))
+    except Exception as exc:  # the user's model failing is a finding, said as such
+        raise UsageError(
+            f"{argument}: the model's predict raised {type(exc).__name__}: {exc}"
+        ) from exc
+    if out.ndim != 1 or len(out) != len(frame):
+        raise UsageError(
+            f"{argument}: the model returned shape {out.shape} for {len(frame)} rows; "
+            "replay follows one prediction per row"
+        )
+    return out
+
+
+def _labels(labels: Any, frame: pd.DataFrame) -> Any:
+    if labels is None:
+        return None
+    if isinstance(labels, Hashable) and not isinstance(labels, tuple) and labels in frame.columns:
+        return frame[labels].to_numpy()
+    values = np.asarray(labels)
+    if values.ndim != 1 or len(values) != len(frame):
+        raise UsageError(
+            f"labels={arguments.short(labels)}: a column of frame or one label per row"
+        )
+    return values
+
+
+def _input_names(reference: Any, frame: pd.DataFrame, time_column: Hashable) -> list[Hashable]:
+    """The model's inputs: the reference's columns (a frame's other columns, such as ids
+    and labels, are not the model's business)."""
+    if isinstance(reference, Profile):
+        names = [c for c in reference.columns if c != PREDICTION]
+    elif isinstance(reference, pd.DataFrame) and len(reference) > 0:
+        names = [c for c in reference.columns if c != time_column]
+    else:
+        raise UsageError(
+            f"reference={arguments.short(reference)}: must be a non-empty DataFrame or a Profile"
+        )
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise UsageError(f"frame: lacks the reference's column(s) {missing}")
+    return names
+
+
+def _reference(reference: Any, names: list[Hashable], predict: Callable[..., Any]) -> Profile:
+    if isinstance(reference, Profile):
+        if PREDICTION not in reference.columns:
+            raise UsageError(
+                f"reference: a profile for replay needs a {PREDICTION!r} column (profile the "
+                "reference frame with the model's predictions on it)"
+            )
+        return reference
+    ref_inputs = reference[names]
+    ref = ref_inputs.assign(**{PREDICTION: _call(predict, ref_inputs, "reference")})
+    return build_profile(ref, None, None, "reference")
