@@ -11,12 +11,14 @@ from mltest.monitor.drift import DEFAULT_THRESHOLDS, assert_no_drift, check_drif
 from mltest.monitor.performance import Timeline, check_performance, performance_timeline
 from mltest.monitor.profile import Profile, merge, profile
 from mltest.monitor.replay import Alert, Replay, replay
+from mltest.monitor.store import Store
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "Alert",
     "Profile",
     "Replay",
+    "Store",
     "Timeline",
     "assert_no_drift",
     "check_drift",

@@ -24,6 +24,7 @@ from mltest.errors import UsageError
 from mltest.monitor.drift import ALPHA, check_drift
 from mltest.monitor.performance import METRICS, performance_timeline
 from mltest.monitor.profile import Profile, build_profile
+from mltest.monitor.store import Store
 from mltest.report import Report
 
 PREDICTION = "prediction"
@@ -66,6 +67,8 @@ def replay(
     min_change: float = 0.02,
     alpha: float = ALPHA,
     thresholds: dict[Hashable, float] | None = None,
+    store: Store | str | None = None,
+    name: str | None = None,
     progress: bool = False,
 ) -> Replay:
     """Replay ``model`` (with ``predict``, or a function of a frame) over ``frame`` in
@@ -73,7 +76,9 @@ def replay(
     model was built on (a frame of its input columns, or their ``profile``); ``labels`` a
     column of ``frame`` or an array of true labels (missing where not yet known).
     ``metric``, ``baseline`` and ``min_change`` are ``performance_timeline``'s;
-    ``thresholds`` ``check_drift``'s. ``progress`` writes the windows done to stderr."""
+    ``thresholds`` ``check_drift``'s. ``store`` (a ``Store`` or its URL) receives every
+    window's predictions, profile and drift report and every alert, under ``name``
+    (default: the model's class name). ``progress`` writes the windows done to stderr."""
     if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise UsageError(f"frame={arguments.short(frame)}: must be a non-empty DataFrame")
     if time_column not in frame.columns:
@@ -95,6 +100,8 @@ def replay(
             "(sort the frame by it)"
         )
     y_true = _labels(labels, frame)
+    sink, owned = _store(store)
+    name = type(model).__name__ if name is None else name
     names = _input_names(reference, frame, time_column)
     inputs = frame[names]
     ref_profile = _reference(reference, names, predict)
@@ -114,15 +121,29 @@ def replay(
     for i, (start, positions) in enumerate(groups):
         drifted: list[str] = []
         if len(positions):
-            part = watched.iloc[positions.to_numpy()]
+            at = positions.to_numpy()
+            part = watched.iloc[at]
+            summary = build_profile(part, ref_profile, None, "frame")
             report = check_drift(
                 ref_profile,
-                build_profile(part, ref_profile, None, "frame"),
+                summary,
                 thresholds=thresholds,
                 alpha=per_window,
                 raise_on_failure=False,
             )
             drift_reports[start] = report
+            if sink is not None:
+                sink.log_predictions(
+                    name,
+                    part,
+                    predictions[at],
+                    time=times.iloc[at],
+                    labels=None if y_true is None else y_true[at],
+                    summary=summary.select(names),
+                )
+                sink.save_window(
+                    name, start, rows=len(at), profile=summary, drift=report.to_dict()
+                )
             statuses: dict[str, set[str]] = {}
             for result in report.results:
                 statuses.setdefault(str(result.figures["column"]), set()).add(result.status)
@@ -170,10 +191,24 @@ def replay(
                 )
             )
     alerts.sort(key=lambda a: a.window)
+    if sink is not None:
+        for alert in alerts:
+            sink.add_alert(name, alert)
+        if owned:
+            sink.close()
     if on_alert is not None:
         for alert in alerts:
             on_alert(alert)
     return Replay(timeline, alerts, drift_reports)
+
+
+def _store(store: Any) -> tuple[Store | None, bool]:
+    """The store to write to, and whether replay opened it (and so closes it)."""
+    if store is None or isinstance(store, Store):
+        return store, False
+    if isinstance(store, str):
+        return Store(store), True
+    raise UsageError(f"store={arguments.short(store)}: must be a Store or its URL")
 
 
 def _predictor(model: Any) -> Callable[[pd.DataFrame], Any]:
