@@ -4,6 +4,9 @@
   Python process, so pytest imports mltest itself as its plugin).
 - ``mltest data infer PATH --out schema.yaml``: learn a schema from a CSV/Parquet file.
 - ``mltest data validate PATH --schema schema.yaml [--env NAME]``: exit 1 on failures.
+- ``mltest monitor replay PATH --model MODEL.pkl --reference REF --time-column COL``:
+  replay a model over a timestamped CSV/Parquet file window by window; exit 1 on alerts.
+- ``mltest monitor report --store URL --name NAME [--out FILE.json]``: what a store holds.
 - ``mltest --version``.
 
 Exit codes: 0 success, 1 failed checks, 2 misuse (the message names the argument).
@@ -45,6 +48,23 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("path")
     validate.add_argument("--schema", required=True)
     validate.add_argument("--env", default=None, help="environment (e.g. serving)")
+    monitor = sub.add_parser("monitor", help="replay a model, or report on a monitor store")
+    actions = monitor.add_subparsers(dest="action", required=True)
+    replay = actions.add_parser(
+        "replay", help="run a model over a timestamped file window by window; exit 1 on alerts"
+    )
+    replay.add_argument("path", help="CSV or Parquet file of the model's inputs and times")
+    replay.add_argument("--model", required=True, help="the model, pickled (.pkl)")
+    replay.add_argument("--reference", required=True, help="the training inputs (CSV/Parquet)")
+    replay.add_argument("--time-column", required=True)
+    replay.add_argument("--window", default="1D", help="pandas frequency (default 1D)")
+    replay.add_argument("--labels", default=None, help="column of true labels, if any")
+    replay.add_argument("--store", default=None, help="store URL to write to")
+    replay.add_argument("--name", default=None, help="the model's name in the store")
+    report = actions.add_parser("report", help="summarise what a store holds for a model")
+    report.add_argument("--store", required=True, help="store URL (sqlite:///monitor.db)")
+    report.add_argument("--name", required=True, help="the model's name in the store")
+    report.add_argument("--out", default=None, help="write the summary as JSON here too")
     return parser
 
 
@@ -66,6 +86,75 @@ def _data(args: argparse.Namespace) -> int:
     return 1
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    import json
+    import pickle
+
+    from mltest.data.sources import read_table
+    from mltest.errors import UsageError
+    from mltest.monitor import Store, replay
+
+    if args.action == "report":
+        with Store(args.store) as store:
+            windows, alerts = store.windows(args.name), store.alerts(args.name)
+            batches = store.batches(args.name)
+        drifted = {
+            str(w.start.date()): sorted(
+                {r["figures"]["column"] for r in w.drift["results"] if r["status"] == "failed"}
+            )
+            for w in windows.itertuples()
+            if w.drift is not None
+        }
+        summary = {
+            "name": args.name,
+            "windows": len(windows),
+            "batches": len(batches),
+            "predictions": int(batches["rows"].sum()) if len(batches) else 0,
+            "alerts": [
+                {
+                    "window": str(a.window),
+                    "kind": a.kind,
+                    "subject": a.subject,
+                    "message": a.message,
+                }
+                for a in alerts
+            ],
+            "drifted": {day: cols for day, cols in drifted.items() if cols},
+        }
+        print(
+            f"{args.name}: {summary['windows']} windows, {summary['predictions']} predictions "
+            f"in {summary['batches']} batches, {len(alerts)} alert(s)"
+        )
+        for alert in alerts:
+            print(f"  {alert.window}  {alert.kind:<11} {alert.subject}: {alert.message}")
+        if args.out:
+            with open(args.out, "w") as handle:
+                json.dump(summary, handle, indent=2)
+        return 0
+    try:
+        with open(args.model, "rb") as handle:
+            model = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise UsageError(f"--model {args.model!r}: cannot be loaded ({exc})") from None
+    frame = read_table(args.path)
+    reference = read_table(args.reference)
+    result = replay(
+        model,
+        frame,
+        time_column=args.time_column,
+        window=args.window,
+        reference=reference,
+        labels=args.labels,
+        store=args.store,
+        name=args.name,
+        progress=True,
+    )
+    print(f"{args.path}: {len(result.timeline)} windows, {len(result.alerts)} alert(s)")
+    for alert in result.alerts:
+        print(f"  {alert.window}  {alert.kind:<11} {alert.subject}: {alert.message}")
+    return 1 if result.alerts else 0
+
+
 def _check(paths: list[str], pytest_args: list[str]) -> int:
     command = [sys.executable, "-m", "pytest", "--mltest", *paths, *pytest_args]
     return subprocess.run(command, check=False).returncode
@@ -82,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "data":
             return _data(args)
+        if args.command == "monitor":
+            return _monitor(args)
         return _check(args.paths, pytest_args)
     except UsageError as exc:
         print(f"mltest: error: {exc}", file=sys.stderr)

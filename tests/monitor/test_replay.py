@@ -104,7 +104,7 @@ def test_gaps_give_empty_windows_and_progress_is_shown(reference, model, capsys)
     assert rows[pd.Timestamp("2026-01-04")] == 0
     assert rows[pd.Timestamp("2026-01-05")] == 0
     assert result.alerts == []
-    assert "replay: 10/10 windows" in capsys.readouterr().err
+    assert "10/10 windows" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

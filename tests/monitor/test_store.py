@@ -91,15 +91,15 @@ def test_a_store_that_cannot_be_opened_is_a_usage_error(url, match):
 
 
 def test_bad_batches_are_usage_errors_and_write_nothing(tmp_path):
-    inputs, preds, when = _batch(10, 2)
+    inputs, preds, _ = _batch(10, 2)
     with Store(f"sqlite:///{tmp_path / 'm.db'}") as store:
-        with pytest.raises(mltest.UsageError, match="^predictions: 9 values for 10 rows"):
+        with pytest.raises(mltest.UsageError, match=r"^predictions: 9 values for 10 rows"):
             store.log_predictions("m", inputs, preds[:9])
         with pytest.raises(mltest.UsageError, match="encode class labels as integers"):
             store.log_predictions("m", inputs, ["yes"] * 10)
-        with pytest.raises(mltest.UsageError, match="^time: must hold timestamps"):
+        with pytest.raises(mltest.UsageError, match=r"^time: must hold timestamps"):
             store.log_predictions("m", inputs, preds, time=["x"] * 10)
-        with pytest.raises(mltest.UsageError, match="^model=''"):
+        with pytest.raises(mltest.UsageError, match=r"^model=''"):
             store.log_predictions("", inputs, preds)
         assert len(store.predictions("m")) == 0
         assert len(store.batches("m")) == 0

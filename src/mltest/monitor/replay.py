@@ -162,7 +162,9 @@ def replay(
                     drifting.discard(column)  # back to normal: the next drift is news
         rows.append({"start": start, "rows": len(positions), "drifted": sorted(set(drifted))})
         if progress and ((i + 1) % step == 0 or i + 1 == len(groups)):
-            print(f"\rreplay: {i + 1}/{len(groups)} windows", end="", file=sys.stderr)
+            done = (i + 1) * 30 // len(groups)
+            bar = "#" * done + "." * (30 - done)
+            print(f"\rreplay [{bar}] {i + 1}/{len(groups)} windows", end="", file=sys.stderr)
     if progress:
         print(file=sys.stderr)
     timeline = pd.DataFrame(rows)
