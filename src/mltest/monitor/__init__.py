@@ -9,6 +9,7 @@ batches merge (``profile_a + profile_b``) and drift can be computed without raw 
 
 from mltest.monitor.drift import DEFAULT_THRESHOLDS, assert_no_drift, check_drift
 from mltest.monitor.performance import Timeline, check_performance, performance_timeline
+from mltest.monitor.plots import plot_column
 from mltest.monitor.profile import Profile, merge, profile
 from mltest.monitor.replay import Alert, Replay, replay
 from mltest.monitor.store import Store
@@ -25,6 +26,7 @@ __all__ = [
     "check_performance",
     "merge",
     "performance_timeline",
+    "plot_column",
     "profile",
     "replay",
 ]

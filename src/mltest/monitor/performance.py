@@ -53,6 +53,13 @@ class Timeline:
     alarm: pd.Timestamp | None
     change: pd.Timestamp | None
 
+    def plot(self) -> Any:
+        """The metric per window with its interval, the baseline and the change (a
+        matplotlib ``Figure``)."""
+        from mltest.monitor.plots import plot_timeline
+
+        return plot_timeline(self)
+
 
 def performance_timeline(
     y_true: Any,

@@ -52,6 +52,13 @@ class Replay:
     alerts: list[Alert]
     drift: dict[pd.Timestamp, Report]
 
+    def plot(self) -> Any:
+        """Drifted columns per window and the metric over time, alerts marked (a
+        matplotlib ``Figure``)."""
+        from mltest.monitor.plots import plot_replay
+
+        return plot_replay(self)
+
 
 def replay(
     model: Any,
