@@ -1,11 +1,12 @@
-"""Draw the images of docs/monitor.md: python docs/make_monitor_plots.py"""
+"""Draw the images of docs/monitor.md: PYTHONPATH=. python docs/make_monitor_plots.py"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mltest.monitor import performance_timeline, plot_column, replay
 from tests.monitor.test_replay import INPUTS, _Model, _stream
+
+from mltest.monitor import performance_timeline, plot_column, replay
 
 OUT = Path(__file__).parent / "img"
 
