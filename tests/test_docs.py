@@ -90,3 +90,23 @@ def test_performance_figures_and_timeline_columns_are_documented():
         assert f"`{key}`" in text, key
     for column in result.figures["timeline"]:
         assert f"`{column}`" in text or column in text, column
+
+
+def test_fairness_figures_and_rates_are_documented():
+    from mltest.analysis import CRITERIA, RATES, check_fairness
+
+    text = (DOCS / "analysis.md").read_text()
+    for name in (*RATES, *CRITERIA):
+        assert f"`{name}`" in text, name
+    groups = ["a"] * 500 + ["b"] * 500
+    y = [0, 1] * 500
+    report = check_fairness(
+        y,
+        [1, 0] * 250 + [1, 1] * 250,
+        groups,
+        criterion="demographic_parity",
+        raise_on_failure=False,
+    )
+    for result in report.results:
+        for key in result.figures:
+            assert f"`{key}`" in text, key

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mltest._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from mltest import analysis as analysis
     from mltest import data as data
     from mltest import monitor as monitor
     from mltest import perf as perf
@@ -67,7 +68,7 @@ _EXPORTS = {
     "register": "mltest.registry",
     "transformer": "mltest.registry",
 }
-_SUBMODULES = ("strategies", "perf", "compare", "data", "monitor")
+_SUBMODULES = ("strategies", "perf", "compare", "data", "monitor", "analysis")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mltest._plot import ALERT, CURRENT, REFERENCE
+from mltest._plot import pyplot as _pyplot
 from mltest.errors import UsageError
 from mltest.monitor.profile import CategoricalColumn, NumericColumn, Profile, build_profile
 
@@ -19,19 +21,6 @@ if TYPE_CHECKING:
 
     from mltest.monitor.performance import Timeline
     from mltest.monitor.replay import Replay
-
-REFERENCE, CURRENT, ALERT = "#4c72b0", "#dd8452", "#c44e52"
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("plots need matplotlib (pip install 'pytest-mltest[report]')") from None
-    return plt
 
 
 def plot_column(reference: Any, current: Any, column: Hashable) -> Figure:

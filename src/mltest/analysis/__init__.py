@@ -1,0 +1,20 @@
+"""Model analysis: how a trained model treats groups (``group_metrics``,
+``check_fairness``/``assert_fair``). See ``docs/analysis.md``."""
+
+from mltest.analysis.fairness import (
+    CRITERIA,
+    RATES,
+    assert_fair,
+    check_fairness,
+    group_metrics,
+)
+from mltest.analysis.plots import plot_group_metrics
+
+__all__ = [
+    "CRITERIA",
+    "RATES",
+    "assert_fair",
+    "check_fairness",
+    "group_metrics",
+    "plot_group_metrics",
+]

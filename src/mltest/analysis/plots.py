@@ -1,0 +1,48 @@
+"""Plots for model analysis (matplotlib, imported when a plot is drawn)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from mltest._plot import ALERT, REFERENCE
+from mltest._plot import pyplot as _pyplot
+from mltest.errors import UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def plot_group_metrics(table: pd.DataFrame, metric: str, *, limit: float | None = None) -> Figure:
+    """One metric per group from ``group_metrics``: a dot per group with its interval and
+    its size, the overall spread, and ``limit`` around the best group when given."""
+    if not isinstance(table, pd.DataFrame) or metric not in table.columns:
+        raise UsageError(f"metric={metric!r}: not a column of the group_metrics table")
+    keys = list(table.columns[: list(table.columns).index("size")])
+    labels = ["/".join(str(v) for v in row) for row in table[keys].itertuples(index=False)]
+    value = table[metric].to_numpy(dtype=float)
+    low = table.get(f"{metric}_low", pd.Series(value)).to_numpy(dtype=float)
+    high = table.get(f"{metric}_high", pd.Series(value)).to_numpy(dtype=float)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(labels) + 1.5))
+    y = np.arange(len(labels))
+    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="o", color=REFERENCE, capsize=3)
+    for i, size in enumerate(table["size"]):
+        ax.annotate(
+            f"{size:,} rows",
+            (np.nan_to_num(high[i], nan=0), y[i]),
+            xytext=(6, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    if limit is not None and np.isfinite(value).any():
+        best = np.nanmax(value)
+        ax.axvspan(best - limit, best, color=ALERT, alpha=0.08, label=f"within {limit:g}")
+        ax.legend(frameon=False, fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(metric)
+    ax.set_title(f"{metric} by group")
+    fig.tight_layout()
+    return fig
