@@ -118,3 +118,12 @@ def test_an_interval_straddling_the_limit_is_inconclusive(monkeypatch):
     assert report["scaling"].status == "inconclusive", report["scaling"].message
     assert report["scaling"].reason == "insufficient_data"
     assert report.passed  # inconclusive is visible, and not a failure
+
+
+def test_time_call_takes_at_least_the_samples_asked_for_however_slow_the_call():
+    import time
+
+    from mltest.perf import MIN_SAMPLES, time_call
+
+    samples = time_call(lambda: time.sleep(0.03), min_time=0.01, min_repeats=MIN_SAMPLES)
+    assert len(samples) == MIN_SAMPLES

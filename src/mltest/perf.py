@@ -29,6 +29,8 @@ from mltest.engine import Violation, call_user
 from mltest.errors import CheckFailure, UsageError
 from mltest.report import PropertyResult, Report
 
+MIN_SAMPLES = 5  # the fewest timings a regression verdict is computed from
+
 
 def _cuda_sync() -> None:
     torch = sys.modules.get("torch")
@@ -66,9 +68,10 @@ def time_call(
     min_time: float = 0.05,
     max_repeats: int = 50,
     calibrate: bool = False,
+    min_repeats: int = 3,
 ) -> list[float]:
     """Timing samples of ``fn()``, with CUDA synchronised around each call, repeated until
-    ``min_time`` has passed (at least 3 samples, at most ``max_repeats``).
+    ``min_time`` has passed (at least ``min_repeats`` samples, at most ``max_repeats``).
 
     ``calibrate=True`` interleaves the calibration workload and returns samples in
     calibration units (``fn`` time / median calibration time): machine-wide drift, which
@@ -78,7 +81,7 @@ def time_call(
     cal: list[float] = []
     start_all = time.perf_counter()
     while len(samples) < max_repeats and (
-        len(samples) < 3 or time.perf_counter() - start_all < min_time
+        len(samples) < min_repeats or time.perf_counter() - start_all < min_time
     ):
         if calibrate:
             start = time.perf_counter()
@@ -271,8 +274,8 @@ def regression_verdict(
     (median ratio above ``threshold``, declared per test)."""
     from scipy.stats import mannwhitneyu
 
-    if len(baseline) < 5 or len(current) < 5:
-        raise UsageError("baseline/current: need at least 5 timing samples each")
+    if len(baseline) < MIN_SAMPLES or len(current) < MIN_SAMPLES:
+        raise UsageError(f"baseline/current: need at least {MIN_SAMPLES} timing samples each")
     if threshold <= 1:
         raise UsageError(f"threshold={threshold!r}: must be above 1 (a slowdown factor)")
     ratio = float(np.median(current) / np.median(baseline))
@@ -364,7 +367,8 @@ class PerfGate:
             # pytest-benchmark disables itself under pytest-xdist and --benchmark-disable;
             # the gate still needs samples, so it takes its own
             call = functools.partial(fn, *args, **kwargs)
-            samples = time_call(call, min_time=0.2, calibrate=True)
+            # (as many samples as regression_verdict needs, however slow each call is)
+            samples = time_call(call, min_time=0.2, calibrate=True, min_repeats=MIN_SAMPLES)
         path = baseline_path(self.root, self.nodeid)
         if self.save or not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
