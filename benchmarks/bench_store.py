@@ -3,7 +3,8 @@
 Goal (issue 11): at least 200,000 prediction rows per second into SQLite in batches
 (printed); asserted as a ratio: logging batches through ``Store.log_predictions`` (which
 also profiles each batch's inputs and commits each batch as one transaction) costs at most
-1.5x inserting the same rows with ``sqlite3``'s ``executemany`` in the same transactions.
+1.5x inserting the same values (batch, time, prediction) with ``sqlite3``'s ``executemany``
+in the same transactions.
 Run: pytest benchmarks/bench_store.py -s
 """
 

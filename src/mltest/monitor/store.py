@@ -346,7 +346,11 @@ def _column(argument: str, values: Any, n: int | None) -> list[Any] | np.ndarray
         raise UsageError(f"{argument}={arguments.short(values)}: must be an array or a list")
     if n is not None and len(values) != n:
         raise UsageError(f"{argument}: {len(values)} values for {n} rows")
-    return list(values) if not isinstance(values, np.ndarray) else values
+    if isinstance(values, np.ndarray):
+        return values
+    if isinstance(values, (pd.Series, pd.Index)):  # no Python object per row
+        return values.to_numpy()
+    return list(values)
 
 
 def _numbers(argument: str, values: Any, n: int, *, missing: bool = False) -> np.ndarray:
