@@ -191,27 +191,20 @@ def _compare(
     # each pair's interval at 1 - (1 - confidence) / pairs: all hold together (Bonferroni)
     level = 1 - (1 - confidence) / len(pairs)
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
-    lows: list[float] = []
-    highs: list[float] = []
+    failing: list[tuple[int, int, float, float, float]] = []
     undecided: set[int] = set()
     for a, b in pairs:
-        lo, hi, _ = _pair_interval(value[a], n[a], value[b], n[b], z, kind)
-        lows.append(lo)
-        highs.append(hi)
+        lo, hi, gap = _pair_interval(value[a], n[a], value[b], n[b], z, kind)
         bad = lo > limit if kind == "difference" else hi < limit
         good = hi <= limit if kind == "difference" else lo >= limit
-        if not (bad or good):  # the smaller group is the one too small to tell
+        if bad:
+            failing.append((a, b, lo, hi, gap))
+        elif not good:  # the smaller group is the one too small to tell
             undecided.add(a if n[a] <= n[b] else b)
-    failing = [
-        (x, y)
-        for (x, y), lo, hi in zip(pairs, lows, highs, strict=True)
-        if (lo > limit if kind == "difference" else hi < limit)
-    ]
     figures["pairs_compared"] = len(pairs)
     what = "difference" if kind == "difference" else "ratio"
     if failing:
-        x, y = max(failing, key=lambda pair: abs(value[pair[0]] - value[pair[1]]))
-        lo, hi, gap = _pair_interval(value[x], n[x], value[y], n[y], z, kind)
+        x, y, lo, hi, gap = max(failing, key=lambda f: abs(value[f[0]] - value[f[1]]))
         figures |= {"worst": [label[x], label[y]], "estimate": gap, "interval": [lo, hi]}
         bound = f"{lo:.3f} > {limit:g}" if kind == "difference" else f"{hi:.3f} < {limit:g}"
         return PropertyResult(
