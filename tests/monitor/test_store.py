@@ -15,6 +15,7 @@ import pytest
 
 import mltest
 from mltest.monitor import Store, profile
+from mltest.monitor.store import VERSION
 
 from .test_replay import INPUTS, _Model, _stream
 
@@ -59,7 +60,7 @@ def test_logged_predictions_read_back_exactly(store_url):
         saved = store.batch_profile(first)
         assert saved == profile(inputs, reference=reference)
         assert saved + profile(inputs, reference=reference) is not None  # merges
-        assert store.version == 1
+        assert store.version == VERSION
 
 
 def test_reopening_keeps_data_and_the_schema_version(tmp_path):
@@ -68,7 +69,7 @@ def test_reopening_keeps_data_and_the_schema_version(tmp_path):
     with Store(url) as store:
         store.log_predictions("m", inputs, preds, time=when)
     with Store(url) as store:
-        assert store.version == 1
+        assert store.version == VERSION
         assert len(store.predictions("m")) == 20
         store._execute("UPDATE mltest_schema SET version = 99")
     with pytest.raises(mltest.UsageError, match="newer than this mltest"):

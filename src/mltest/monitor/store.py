@@ -41,8 +41,36 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "kind TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL)",
         ],
     ),
+    (
+        2,
+        [
+            "CREATE TABLE audit (id {id}, ts_ns BIGINT NOT NULL, request_id TEXT NOT NULL, "
+            "server TEXT NOT NULL, caller TEXT, client TEXT, forwarded_for TEXT, region TEXT, "
+            "method TEXT NOT NULL, endpoint TEXT NOT NULL, status INTEGER NOT NULL, "
+            "latency_s DOUBLE PRECISION NOT NULL, request_bytes BIGINT, response_bytes BIGINT, "
+            "n_rows BIGINT, error TEXT)",
+            "CREATE INDEX audit_server_time ON audit (server, ts_ns)",
+        ],
+    ),
 ]
 VERSION = MIGRATIONS[-1][0]
+AUDIT_COLUMNS = (
+    "ts_ns",
+    "request_id",
+    "server",
+    "caller",
+    "client",
+    "forwarded_for",
+    "region",
+    "method",
+    "endpoint",
+    "status",
+    "latency_s",
+    "request_bytes",
+    "response_bytes",
+    "n_rows",
+    "error",
+)
 
 
 class Store:
@@ -320,6 +348,26 @@ class Store:
             (_name(model),),
         ).fetchall()
         return [Alert(pd.Timestamp(int(r[0]), unit="ns"), r[1], r[2], r[3]) for r in rows]
+
+
+    # --- audit log of served requests -------------------------------------------------
+
+    def log_requests(self, rows: Sequence[Sequence[Any]]) -> int:
+        """Append audit rows (values in ``AUDIT_COLUMNS`` order) in one transaction."""
+        with self._transaction():
+            self._insert_many("audit", AUDIT_COLUMNS, iter(rows))
+        return len(rows)
+
+    def audit(self, server: str | None = None) -> pd.DataFrame:
+        """Every logged request (of one ``server`` name, or all), oldest first, with ``time``
+        as a timestamp."""
+        where, params = ("WHERE server = ?", (server,)) if server is not None else ("", ())
+        rows = self._execute(
+            f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit {where} ORDER BY id", params
+        ).fetchall()
+        frame = pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+        frame.insert(0, "time", pd.to_datetime(frame.pop("ts_ns").astype("int64"), unit="ns"))
+        return frame
 
 
 class _SqliteTransaction:

@@ -1,0 +1,236 @@
+"""The ASGI application a model is served by (starlette), and the guard around it.
+
+The guard is plain ASGI (no per-request middleware objects): it numbers the request, reads
+the body within the size limit, checks content type, token, scope and rate limit, runs the
+route, and then records the request in the Prometheus metrics and the audit log. Routes
+never raise: bad input is a 4xx with a message, a model that raises is a 500 naming the
+request id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from mltest.deploy.inputs import Features, Invalid, encode_outputs
+
+JSON = "application/json"
+# endpoint label -> scope a caller needs (None: open, as health probes must be)
+PUBLIC_PATHS = {"/v2/health/live": "live", "/v2/health/ready": "ready", "/v2": "server"}
+ROW_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000)
+
+
+def predictor(model: Any) -> Callable[[Any], Any]:
+    """The function that turns a batch into predictions, for each kind of model."""
+    module = type(model).__module__ or ""
+    if module.startswith("torch") or _is_torch_module(model):
+
+        def run_torch(x: Any) -> Any:
+            import torch
+
+            with torch.no_grad():
+                values = x.to_numpy(dtype="float32") if hasattr(x, "to_numpy") else x
+                out = model(torch.as_tensor(values, dtype=torch.float32))
+            return out.detach().cpu().numpy()
+
+        return run_torch
+    if hasattr(model, "predict") and callable(model.predict):
+        return model.predict
+    if callable(model):
+        return model
+    raise TypeError(type(model).__name__)
+
+
+def _is_torch_module(model: Any) -> bool:
+    return any(c.__module__.startswith("torch.nn") for c in type(model).__mro__)
+
+
+class Metrics:
+    """The Prometheus metrics of one server (its own registry)."""
+
+    def __init__(self) -> None:
+        import prometheus_client as prom
+
+        self.registry = prom.CollectorRegistry(auto_describe=True)
+        self.duration = prom.Histogram(
+            "mltest_request_duration_seconds",
+            "Time from the request's arrival to its answer",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.in_flight = prom.Gauge(
+            "mltest_requests_in_flight", "Requests being answered now", registry=self.registry
+        )
+        self.model_time = prom.Histogram(
+            "mltest_model_duration_seconds",
+            "Time spent inside the model's predict",
+            ["endpoint"],
+            registry=self.registry,
+        )
+        self.cpu_time = prom.Histogram(
+            "mltest_request_cpu_seconds",
+            "CPU time of the serving thread per request",
+            ["endpoint"],
+            buckets=(1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1.0),
+            registry=self.registry,
+        )
+        self.rows = prom.Histogram(
+            "mltest_request_rows",
+            "Rows per prediction request",
+            ["endpoint"],
+            buckets=ROW_BUCKETS,
+            registry=self.registry,
+        )
+
+    def text(self) -> tuple[bytes, str]:
+        import prometheus_client as prom
+
+        return prom.generate_latest(self.registry), prom.CONTENT_TYPE_LATEST
+
+
+class Service:
+    """Everything a request needs: the model, its inputs, tokens, addresses, logs."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        name: str,
+        schema: Any,
+        tokens: Any,
+        addresses: Any,
+        audit: Any,
+        max_body_bytes: int,
+        max_rows: int,
+    ) -> None:
+        self.model, self.name = model, name
+        self.predict = predictor(model)
+        self.features = Features(model, schema)
+        self.tokens, self.addresses, self.audit = tokens, addresses, audit
+        self.max_body_bytes, self.max_rows = max_body_bytes, max_rows
+        self.metrics = Metrics()
+        self.prefix = secrets.token_hex(4)
+        self.counter = itertools.count(1)
+        self.app = self._routes()
+
+    # --- routes -------------------------------------------------------------------------
+
+    def _routes(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        return Starlette(
+            routes=[
+                Route("/v2/health/live", self.live, methods=["GET"]),
+                Route("/v2/health/ready", self.live, methods=["GET"]),
+                Route("/v2", self.server_metadata, methods=["GET"]),
+                Route("/v2/models/{name}", self.model_metadata, methods=["GET"]),
+                Route("/v2/models/{name}/ready", self.live, methods=["GET"]),
+                Route("/v2/models/{name}/infer", self.infer, methods=["POST"]),
+                Route("/predict", self.predict_records, methods=["POST"]),
+                Route("/metrics", self.prometheus, methods=["GET"]),
+                Route("/admin/tokens/{caller}", self.revoke, methods=["DELETE"]),
+            ]
+        )
+
+    async def live(self, request: Any) -> Any:
+        key = "live" if request.url.path.endswith("live") else "ready"
+        return _json({key: True})
+
+    async def server_metadata(self, request: Any) -> Any:
+        from mltest import __version__
+
+        return _json({"name": "mltest", "version": __version__, "extensions": []})
+
+    async def model_metadata(self, request: Any) -> Any:
+        if request.path_params["name"] != self.name:
+            return _error(404, f"no model named {request.path_params['name']!r}", request)
+        return _json(
+            {
+                "name": self.name,
+                "versions": [],
+                "platform": type(self.model).__module__.split(".")[0],
+                "inputs": self.features.metadata(),
+                "outputs": [{"name": "predict", "datatype": "FP64", "shape": [-1]}],
+            }
+        )
+
+    async def infer(self, request: Any) -> Any:
+        if request.path_params["name"] != self.name:
+            return _error(404, f"no model named {request.path_params['name']!r}", request)
+        return await self._answer(request, self.features.from_v2, v2=True)
+
+    async def predict_records(self, request: Any) -> Any:
+        return await self._answer(request, self.features.from_records, v2=False)
+
+    async def _answer(self, request: Any, parse: Callable[..., Any], *, v2: bool) -> Any:
+        state = request.scope["mltest"]
+        try:
+            body = json.loads(state["body"])
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            return _error(400, f"the body is not valid JSON ({_first_line(exc)})", request)
+        try:
+            batch, rows = parse(body, self.max_rows)
+        except Invalid as exc:
+            return _error(
+                exc.status, "invalid input", request, problems=exc.problems, total=exc.total
+            )
+        except RecursionError:
+            return _error(400, "the body nests too deeply", request)
+        state["rows"] = rows
+        started = time.perf_counter()
+        try:
+            values, kind, shape = encode_outputs(self.predict(batch))
+        except Exception as exc:  # the model's own failure: a finding about it, logged
+            state["error"] = f"{type(exc).__name__}: {_first_line(exc)}"[:500]
+            return _error(500, "the model raised an exception", request)
+        finally:
+            self.metrics.model_time.labels(state["endpoint"]).observe(
+                time.perf_counter() - started
+            )
+        if v2:
+            out = {"name": "predict", "datatype": kind, "shape": shape, "data": _flat(values)}
+            return _json({"model_name": self.name, "id": state["request_id"], "outputs": [out]})
+        return _json({"predictions": values, "request_id": state["request_id"]})
+
+    async def prometheus(self, request: Any) -> Any:
+        from starlette.responses import Response
+
+        body, kind = self.metrics.text()
+        return Response(body, media_type=kind.split(";")[0])
+
+    async def revoke(self, request: Any) -> Any:
+        if self.tokens is None:
+            return _error(404, "access control is off on this server", request)
+        caller = request.path_params["caller"]
+        try:
+            n = self.tokens.revoke(caller)
+        except ValueError:
+            return _error(404, f"caller {caller!r} has no active token", request)
+        return _json({"caller": caller, "revoked": n})
+
+
+def _json(data: Any, status: int = 200) -> Any:
+    from starlette.responses import Response
+
+    return Response(json.dumps(data, allow_nan=False), status_code=status, media_type=JSON)
+
+
+def _error(status: int, message: str, request: Any, **extra: Any) -> Any:
+    rid = request.scope["mltest"]["request_id"]
+    return _json({"error": message, "request_id": rid, **extra}, status)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _flat(values: Any) -> list[Any]:
+    if values and isinstance(values[0], list):
+        return [v for row in values for v in row]
+    return list(values)
