@@ -86,6 +86,33 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+        self._model_children: dict[str, Any] = {}
+
+    def model_seconds(self, endpoint: str) -> Any:
+        child = self._model_children.get(endpoint)
+        if child is None:
+            child = self._model_children[endpoint] = self.model_time.labels(endpoint)
+        return child
+
+    def observe(
+        self, endpoint: str, method: str, status: int, seconds: float, cpu: float, rows: Any
+    ) -> None:
+        """Record one answered request (the labelled children are looked up once)."""
+        key = (endpoint, method, str(status))
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.duration.labels(*key),
+                self.cpu_time.labels(endpoint),
+                self.rows.labels(endpoint),
+            )
+            self._children[key] = children
+        children[0].observe(seconds)
+        children[1].observe(cpu)
+        if rows is not None:
+            children[2].observe(rows)
+
     def text(self) -> tuple[bytes, str]:
         import prometheus_client as prom
 
@@ -124,14 +151,14 @@ class Service:
         from starlette.routing import Route
 
         return Starlette(
-            routes=[
+            routes=[  # the prediction routes first: routes are matched in order
+                Route("/predict", self.predict_records, methods=["POST"]),
+                Route("/v2/models/{name}/infer", self.infer, methods=["POST"]),
                 Route("/v2/health/live", self.live, methods=["GET"]),
                 Route("/v2/health/ready", self.live, methods=["GET"]),
                 Route("/v2", self.server_metadata, methods=["GET"]),
                 Route("/v2/models/{name}", self.model_metadata, methods=["GET"]),
                 Route("/v2/models/{name}/ready", self.live, methods=["GET"]),
-                Route("/v2/models/{name}/infer", self.infer, methods=["POST"]),
-                Route("/predict", self.predict_records, methods=["POST"]),
                 Route("/metrics", self.prometheus, methods=["GET"]),
                 Route("/admin/tokens/{caller}", self.revoke, methods=["DELETE"]),
             ]
@@ -160,42 +187,50 @@ class Service:
         )
 
     async def infer(self, request: Any) -> Any:
-        if request.path_params["name"] != self.name:
-            return _error(404, f"no model named {request.path_params['name']!r}", request)
-        return await self._answer(request, self.features.from_v2, v2=True)
+        status, answer = self.answer(request.scope["mltest"], v2=True)
+        return _json(answer, status)
 
     async def predict_records(self, request: Any) -> Any:
-        return await self._answer(request, self.features.from_records, v2=False)
+        status, answer = self.answer(request.scope["mltest"], v2=False)
+        return _json(answer, status)
 
-    async def _answer(self, request: Any, parse: Callable[..., Any], *, v2: bool) -> Any:
-        state = request.scope["mltest"]
+    def answer(self, state: dict[str, Any], *, v2: bool) -> tuple[int, dict[str, Any]]:
+        """(status, JSON answer) of a prediction request whose body is in ``state``. The
+        guard calls it directly for the two prediction paths (no framework layers on the
+        hot path); the starlette routes above call it too."""
+        rid = state["request_id"]
+        if v2:
+            name = state["path"][len("/v2/models/") : -len("/infer")]
+            if name != self.name:
+                return 404, {"error": f"no model named {name!r}", "request_id": rid}
         try:
             body = json.loads(state["body"])
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            return _error(400, f"the body is not valid JSON ({_first_line(exc)})", request)
+            return 400, {
+                "error": f"the body is not valid JSON ({_first_line(exc)})",
+                "request_id": rid,
+            }
+        parse = self.features.from_v2 if v2 else self.features.from_records
         try:
             batch, rows = parse(body, self.max_rows)
         except Invalid as exc:
-            return _error(
-                exc.status, "invalid input", request, problems=exc.problems, total=exc.total
-            )
+            problems = {"problems": exc.problems, "total": exc.total}
+            return exc.status, {"error": "invalid input", "request_id": rid, **problems}
         except RecursionError:
-            return _error(400, "the body nests too deeply", request)
+            return 400, {"error": "the body nests too deeply", "request_id": rid}
         state["rows"] = rows
         started = time.perf_counter()
         try:
             values, kind, shape = encode_outputs(self.predict(batch))
         except Exception as exc:  # the model's own failure: a finding about it, logged
             state["error"] = f"{type(exc).__name__}: {_first_line(exc)}"[:500]
-            return _error(500, "the model raised an exception", request)
+            return 500, {"error": "the model raised an exception", "request_id": rid}
         finally:
-            self.metrics.model_time.labels(state["endpoint"]).observe(
-                time.perf_counter() - started
-            )
+            self.metrics.model_seconds(state["endpoint"]).observe(time.perf_counter() - started)
         if v2:
             out = {"name": "predict", "datatype": kind, "shape": shape, "data": _flat(values)}
-            return _json({"model_name": self.name, "id": state["request_id"], "outputs": [out]})
-        return _json({"predictions": values, "request_id": state["request_id"]})
+            return 200, {"model_name": self.name, "id": rid, "outputs": [out]}
+        return 200, {"predictions": values, "request_id": rid}
 
     async def prometheus(self, request: Any) -> Any:
         from starlette.responses import Response

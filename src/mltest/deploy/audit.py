@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import queue
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -118,7 +119,11 @@ class AuditLog:
         with store:
             while not stopping or rows:
                 try:
-                    item = self._queue.get(timeout=self.interval)
+                    item = self._queue.get()
+                    # gather for one interval: one transaction per interval, not per request
+                    # (a commit per request would cost the server more than its own work)
+                    if item is not None and not isinstance(item, threading.Event):
+                        time.sleep(self.interval)
                     while True:
                         if item is None:
                             stopping = True

@@ -14,6 +14,8 @@ from typing import Any
 
 from mltest.deploy.app import PUBLIC_PATHS, Service
 
+HOT = ("/predict", "/v2/models/{name}/infer")  # answered by the guard, past the router
+
 
 def endpoint_of(path: str, name: str) -> tuple[str, str | None]:
     """(the path's label for metrics, the scope a caller needs; None for open paths)."""
@@ -56,6 +58,7 @@ class Guard:
             "status": 500,
             "sent": 0,
             "body": b"",
+            "path": scope["path"],
         }
         scope["mltest"] = state
         headers = _headers(scope)
@@ -64,6 +67,9 @@ class Guard:
             refusal = await self._admit(scope, receive, headers, needed, state)
             if refusal is not None:
                 await _respond(send, state, *refusal)
+            elif scope["method"] == "POST" and endpoint in HOT:
+                status, answer = service.answer(state, v2=endpoint != "/predict")
+                await _send_json(send, state, status, answer)
             else:
                 await service.app(scope, _replay(state["body"]), _counting(send, state))
         except Exception as exc:  # a bug below the routes: still an answer, never a hang
@@ -124,11 +130,10 @@ class Guard:
         service = self.service
         status = state["status"]
         endpoint = state["endpoint"]
-        metrics = service.metrics
-        metrics.duration.labels(endpoint, scope["method"], str(status)).observe(seconds)
-        metrics.cpu_time.labels(endpoint).observe(max(time.thread_time() - cpu, 0.0))
-        if state["rows"] is not None:
-            metrics.rows.labels(endpoint).observe(state["rows"])
+        cpu_seconds = max(time.thread_time() - cpu, 0.0)
+        service.metrics.observe(
+            endpoint, scope["method"], status, seconds, cpu_seconds, state["rows"]
+        )
         if service.audit is None:
             return
         peer = scope.get("client")
@@ -216,7 +221,18 @@ async def _respond(
     message: str,
     extra: dict[str, str] | None = None,
 ) -> None:
-    body = json.dumps({"error": message, "request_id": state["request_id"]}).encode()
+    answer = {"error": message, "request_id": state["request_id"]}
+    await _send_json(send, state, status, answer, extra)
+
+
+async def _send_json(
+    send: Any,
+    state: dict[str, Any],
+    status: int,
+    answer: dict[str, Any],
+    extra: dict[str, str] | None = None,
+) -> None:
+    body = json.dumps(answer, allow_nan=False).encode()
     head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     head += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
     state["status"] = status

@@ -108,7 +108,9 @@ def serve(
         max_rows=rows,
     )
     try:
-        with _uvicorn(service, host, port) as bound:
+        from mltest.deploy.guard import Guard
+
+        with run_app(Guard(service), host, port, label) as bound:
             server = Server(service, host, bound, store_url)
             server.token = own_token
             server._folder = folder  # a temporary store lives as long as the Server object
@@ -119,13 +121,13 @@ def serve(
 
 
 @contextlib.contextmanager
-def _uvicorn(service: Any, host: str, port: int) -> Iterator[int]:
+def run_app(app: Any, host: str, port: int, label: str = "app") -> Iterator[int]:
+    """Run an ASGI ``app`` under uvicorn in a thread; yields the bound port, and stops and
+    joins the server when the block exits."""
     import uvicorn
 
-    from mltest.deploy.guard import Guard
-
     config = uvicorn.Config(
-        Guard(service),
+        app,
         host=host,
         port=port,
         log_level="warning",
@@ -144,7 +146,7 @@ def _uvicorn(service: Any, host: str, port: int) -> Iterator[int]:
         except BaseException as exc:  # SystemExit when the port cannot be bound
             failure.append(exc)
 
-    thread = threading.Thread(target=run, name=f"mltest-serve-{service.name}", daemon=True)
+    thread = threading.Thread(target=run, name=f"mltest-serve-{label}", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS
     while not runner.started:
