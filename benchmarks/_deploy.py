@@ -75,9 +75,10 @@ def wrk(url: str, *, connections: int, seconds: int, script: str | None = None) 
     return figures
 
 
-def reference_open_model(url: str, *, rate: float, connections: int, seconds: float) -> dict:
+def reference_open_model(url: str, *, rate: float, connections: int, seconds: float) -> np.ndarray:
     """Constant-rate traffic measured from each request's intended time (wrk2's method),
-    with blocking sockets in threads: an implementation independent of mltest's."""
+    with blocking sockets in threads: an implementation independent of mltest's. Returns
+    every latency (seconds)."""
     host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)?", url).groups()
     request = f"GET {path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
     total = int(rate * seconds)
@@ -109,9 +110,4 @@ def reference_open_model(url: str, *, rate: float, connections: int, seconds: fl
         t.start()
     for t in threads:
         t.join()
-    values = np.sort(np.concatenate([np.asarray(v) for v in latencies]))
-    return {
-        "rps": len(values) / seconds,
-        "p50": float(np.percentile(values, 50, method="inverted_cdf")),
-        "p99": float(np.percentile(values, 99, method="inverted_cdf")),
-    }
+    return np.concatenate([np.asarray(v) for v in latencies])

@@ -14,6 +14,7 @@ from mltest._version import __version__ as __version__
 if TYPE_CHECKING:
     from mltest import analysis as analysis
     from mltest import data as data
+    from mltest import deploy as deploy
     from mltest import monitor as monitor
     from mltest import perf as perf
     from mltest import strategies as strategies
@@ -68,7 +69,7 @@ _EXPORTS = {
     "register": "mltest.registry",
     "transformer": "mltest.registry",
 }
-_SUBMODULES = ("strategies", "perf", "compare", "data", "monitor", "analysis")
+_SUBMODULES = ("strategies", "perf", "compare", "data", "monitor", "analysis", "deploy")
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 

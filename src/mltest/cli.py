@@ -7,6 +7,8 @@
 - ``mltest monitor replay PATH --model MODEL.pkl --reference REF --time-column COL``:
   replay a model over a timestamped CSV/Parquet file window by window; exit 1 on alerts.
 - ``mltest monitor report --store URL --name NAME [--out FILE.json]``: what a store holds.
+- ``mltest serve MODEL``, ``mltest token new CALLER``, ``mltest load URL``,
+  ``mltest env capture|diff``: the deploy harness (see ``mltest.deploy.commands``).
 - ``mltest --version``.
 
 Exit codes: 0 success, 1 failed checks, 2 misuse (the message names the argument).
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--store", required=True, help="store URL (sqlite:///monitor.db)")
     report.add_argument("--name", required=True, help="the model's name in the store")
     report.add_argument("--out", default=None, help="write the summary as JSON here too")
+    from mltest.deploy.commands import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -88,10 +93,9 @@ def _data(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     import json
-    import pickle
 
+    from mltest._models import load_model
     from mltest.data.sources import read_table
-    from mltest.errors import UsageError
     from mltest.monitor import Store, replay
 
     if args.action == "report":
@@ -131,11 +135,7 @@ def _monitor(args: argparse.Namespace) -> int:
             with open(args.out, "w") as handle:
                 json.dump(summary, handle, indent=2)
         return 0
-    try:
-        with open(args.model, "rb") as handle:
-            model = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
-        raise UsageError(f"--model {args.model!r}: cannot be loaded ({exc})") from None
+    model = load_model(args.model, "--model")
     frame = read_table(args.path)
     reference = read_table(args.reference)
     result = replay(
@@ -173,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _data(args)
         if args.command == "monitor":
             return _monitor(args)
+        if args.command in ("serve", "token", "load", "env"):
+            from mltest.deploy.commands import run
+
+            return run(args)
         return _check(args.paths, pytest_args)
     except UsageError as exc:
         print(f"mltest: error: {exc}", file=sys.stderr)

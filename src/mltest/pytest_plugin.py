@@ -125,6 +125,24 @@ def mltest_schema(request: pytest.FixtureRequest, _mltest_schema_cache: dict[Pat
 
 
 @pytest.fixture
+def mltest_server() -> Any:
+    """A factory of running servers: ``server = mltest_server(model, schema=...)`` takes
+    ``mltest.deploy.serve``'s arguments and returns the ``Server`` (``server.url``,
+    ``server.headers``); every server it started is stopped, and its audit log written,
+    when the test ends."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+
+        def start(model: Any, **kwargs: Any) -> Any:
+            from mltest.deploy import serve
+
+            return stack.enter_context(serve(model, **kwargs))
+
+        yield start
+
+
+@pytest.fixture
 def mltest_perf(request: pytest.FixtureRequest, benchmark: Any) -> Any:
     """pytest-benchmark's ``benchmark``, gated: the timings are compared with this
     machine's stored baseline (keyed by CPU model and versions) and the test fails when the

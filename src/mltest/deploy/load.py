@@ -261,6 +261,8 @@ def _drive(config: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
             raise RuntimeError(f"the load generator failed (exit {done.returncode})")
         summary = json.loads(Path(out_path).read_text())
         latencies = np.fromfile(out_path + ".ns", dtype=np.int64) / 1e9
+        lags = np.fromfile(out_path + ".lag", dtype=np.int64) / 1e9
+    summary["send_lag"] = lags
     return summary, latencies
 
 
@@ -287,6 +289,10 @@ def _figures(summary: dict[str, Any], latencies: np.ndarray, spec: _Spec) -> dic
     figures["seconds"] = summary["seconds"]
     figures["statuses"] = {k: summary["statuses"][k] for k in sorted(summary["statuses"])}
     figures["exceptions"] = dict(sorted(summary["exceptions"].items()))
+    lag = summary["send_lag"]
+    # how late the generator itself sent (open model): all of it is inside the latencies
+    figures["send_lag_p50"] = float(np.percentile(lag, 50)) if lag.size and spec.rate else None
+    figures["send_lag_p99"] = float(np.percentile(lag, 99)) if lag.size and spec.rate else None
     figures["model"] = "open" if spec.rate else "closed"
     figures["rate"] = spec.rate
     figures["concurrency"] = spec.concurrency

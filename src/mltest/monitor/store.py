@@ -351,7 +351,6 @@ class Store:
         ).fetchall()
         return [Alert(pd.Timestamp(int(r[0]), unit="ns"), r[1], r[2], r[3]) for r in rows]
 
-
     # --- audit log of served requests -------------------------------------------------
 
     def log_requests(self, rows: Sequence[Sequence[Any]]) -> int:
