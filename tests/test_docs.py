@@ -110,3 +110,33 @@ def test_fairness_figures_and_rates_are_documented():
     for result in report.results:
         for key in result.figures:
             assert f"`{key}`" in text, key
+
+
+def test_deploy_endpoints_metrics_figures_and_commands_are_documented():
+    pytest.importorskip("prometheus_client")
+    from mltest.deploy.app import Metrics
+    from mltest.deploy.environment import VARIABLES
+    from mltest.deploy.load import FIGURES
+    from mltest.monitor.store import AUDIT_COLUMNS
+
+    text = (DOCS / "deploy.md").read_text()
+    for path in ("/predict", "/v2/models/{name}/infer", "/v2/health/live", "/metrics"):
+        assert f"`POST {path}`" in text or f"`GET {path}`" in text, path
+    for metric in Metrics().registry._names_to_collectors.values():
+        assert f"`{metric._name}`" in text, metric._name
+    for figure in (*FIGURES, "send_lag_p50", "send_lag_p99", "statuses", "exceptions"):
+        assert f"`{figure}`" in text, figure
+    for column in AUDIT_COLUMNS:
+        if column != "ts_ns":
+            assert f"`{column}`" in text, column
+    for name in VARIABLES:
+        assert f"`{name}`" in text, name
+    for command in (
+        "mltest serve",
+        "mltest token new",
+        "mltest load",
+        "mltest env capture",
+        "mltest env diff",
+        "mltest_server",
+    ):
+        assert command in text, command

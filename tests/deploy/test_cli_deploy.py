@@ -46,12 +46,24 @@ def test_token_serve_and_load_commands(numeric_model, tmp_path):
     )
     assert made.returncode == 0
     secret = made.stdout.strip()
-    assert secret.startswith("mlt_") and secret not in tokens.read_text()
+    assert secret.startswith("mlt_")
+    assert secret not in tokens.read_text()
     port = _free_port()
     store = f"sqlite:///{tmp_path / 'audit.db'}"
     server = subprocess.Popen(
-        [*MLTEST, "serve", str(model_path), "--tokens", str(tokens), "--port", str(port),
-         "--store", store, "--name", "churn"],
+        [
+            *MLTEST,
+            "serve",
+            str(model_path),
+            "--tokens",
+            str(tokens),
+            "--port",
+            str(port),
+            "--store",
+            store,
+            "--name",
+            "churn",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -66,18 +78,30 @@ def test_token_serve_and_load_commands(numeric_model, tmp_path):
         assert request(url + "/predict", "POST", [[0.0, 1.0, 2.0]])[0] == 401
         payload = tmp_path / "body.json"
         payload.write_text("[[0.0, 1.0, 2.0]]")
-        common = [url + "/predict", "--requests", "50", "--payload", str(payload),
-                  "--header", f"Authorization: Bearer {secret}"]
-        ok = subprocess.run([*MLTEST, "load", *common, "--threshold", "p99=<5s"],
-                            capture_output=True, text=True)
+        common = [
+            url + "/predict",
+            "--requests",
+            "50",
+            "--payload",
+            str(payload),
+            "--header",
+            f"Authorization: Bearer {secret}",
+        ]
+        ok = subprocess.run(
+            [*MLTEST, "load", *common, "--threshold", "p99=<5s"], capture_output=True, text=True
+        )
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "passed  p99" in ok.stdout
-        slow = subprocess.run([*MLTEST, "load", *common, "--threshold", "p50=<1us"],
-                              capture_output=True, text=True)
-        assert slow.returncode == 1 and "failed  p50" in slow.stdout
-        misuse = subprocess.run([*MLTEST, "load", *common, "--threshold", "p50<1ms"],
-                                capture_output=True, text=True)
-        assert misuse.returncode == 2 and "--threshold" in misuse.stderr
+        slow = subprocess.run(
+            [*MLTEST, "load", *common, "--threshold", "p50=<1us"], capture_output=True, text=True
+        )
+        assert slow.returncode == 1
+        assert "failed  p50" in slow.stdout
+        misuse = subprocess.run(
+            [*MLTEST, "load", *common, "--threshold", "p50<1ms"], capture_output=True, text=True
+        )
+        assert misuse.returncode == 2
+        assert "--threshold" in misuse.stderr
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
@@ -93,8 +117,11 @@ def test_token_serve_and_load_commands(numeric_model, tmp_path):
 
 
 def test_serve_command_misuse_exits_2(tmp_path):
-    done = subprocess.run([*MLTEST, "serve", str(tmp_path / "none.pkl")], capture_output=True, text=True)
-    assert done.returncode == 2 and "none.pkl" in done.stderr
+    done = subprocess.run(
+        [*MLTEST, "serve", str(tmp_path / "none.pkl")], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "none.pkl" in done.stderr
 
 
 def test_mltest_server_fixture(pytester):

@@ -129,7 +129,8 @@ def test_moved_predictions_are_named_with_the_first_differing_row():
     golden = np.array([0, 1, 1, 0])
     assert _same(golden.copy(), golden, 1e-7, 0.0).status == "passed"
     moved = _same(np.array([0, 1, 0, 1]), golden, 1e-7, 0.0)
-    assert moved.status == "failed" and "2 of 4 predictions differ" in moved.message
+    assert moved.status == "failed"
+    assert "2 of 4 predictions differ" in moved.message
     assert "first at row 2" in moved.message
     floats = np.array([0.1, 0.2])
     assert _same(floats + 1e-12, floats, 1e-7, 0.0).status == "passed"

@@ -138,3 +138,20 @@ def test_progress_line_on_long_runs(numeric_model, capfd):
         load_test(server.url + "/v2/health/live", duration=2.2, progress=True)
         assert request(server.url + "/v2/health/live")[0] == 200
     assert "mltest load: 1/2 s" in capfd.readouterr().err
+
+
+def test_latency_plot_marks_percentiles_and_limits(numeric_model, tmp_path):
+    pytest.importorskip("matplotlib")
+    from mltest.deploy import plot_latency
+
+    with serve(numeric_model, tokens=False, store=False) as server:
+        report = load_test(
+            server.url + "/v2/health/live", requests=200, thresholds={"p99": "<1s"}, progress=False
+        )
+    fig = plot_latency(report)
+    ax = fig.axes[0]
+    assert sum(p.get_height() for p in ax.patches) == 200  # every request is in a bin
+    assert len(ax.lines) == 4  # p50, p99, max and the p99 limit
+    fig.savefig(tmp_path / "latency.png")
+    with pytest.raises(mltest.UsageError, match="latencies"):
+        plot_latency(mltest.Report("x"))

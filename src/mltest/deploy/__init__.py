@@ -15,6 +15,7 @@ from mltest.deploy.environment import (
     save_environment,
 )
 from mltest.deploy.load import assert_load, load_test
+from mltest.deploy.plots import plot_latency
 from mltest.deploy.portable import check_portable
 from mltest.deploy.server import Server, serve
 
@@ -29,6 +30,7 @@ __all__ = [
     "diff_environments",
     "load_environment",
     "load_test",
+    "plot_latency",
     "save_environment",
     "serve",
 ]
