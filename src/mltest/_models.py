@@ -11,7 +11,8 @@ from mltest.errors import UsageError
 
 def load_model(path: str | Path, argument: str = "model") -> Any:
     """The object in a pickle (``.pkl``, any other suffix) or joblib (``.joblib``) file;
-    ``UsageError`` naming ``argument`` when it cannot be read."""
+    ``UsageError`` naming ``argument`` (a keyword, or a ``--flag`` of the CLI) when it
+    cannot be read."""
     try:
         if str(path).endswith(".joblib"):
             import joblib
@@ -27,4 +28,9 @@ def load_model(path: str | Path, argument: str = "model") -> Any:
         ImportError,
         ValueError,
     ) as exc:
-        raise UsageError(f"{argument}={str(path)!r}: cannot be loaded ({exc})") from None
+        named = (
+            f"{argument} {str(path)!r}"
+            if argument.startswith("-")
+            else f"{argument}={str(path)!r}"
+        )
+        raise UsageError(f"{named}: cannot be loaded ({exc})") from None
