@@ -238,6 +238,7 @@ def _fresh_environment(
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            "--no-compile",  # byte-compiling scipy and scikit-learn would double the time
             "--only-binary=numpy,scipy,scikit-learn,pandas,torch",
             *requirements,
         ],
