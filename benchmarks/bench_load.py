@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from _deploy import reference_open_model, uvicorn_app, wrk
 
-ROUNDS = 5
-
 from mltest.deploy import load_test
+
+ROUNDS = 5
 
 
 def test_closed_model_throughput_vs_wrk():

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from mltest.analysis import model_properties
 from mltest.properties import metric, transformer
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SETS = {"transformer.md": transformer.PROPERTIES, "metric.md": metric.PROPERTIES}
+SETS["analysis.md"] = model_properties.PROPERTIES
 try:
     from mltest.properties import loss
 
@@ -22,7 +24,7 @@ except ImportError:  # torch is optional
 def test_every_property_is_documented_with_its_docstring(page):
     text = (DOCS / page).read_text()
     for p in SETS[page]:
-        assert f"## `{p.name}`" in text
+        assert f"## `{p.name}`" in text  # a section or a subsection
         assert p.doc.splitlines()[0] in text, f"docs/{page} is stale for {p.name}"
 
 
@@ -122,8 +124,8 @@ def test_deploy_endpoints_metrics_figures_and_commands_are_documented():
     text = (DOCS / "deploy.md").read_text()
     for path in ("/predict", "/v2/models/{name}/infer", "/v2/health/live", "/metrics"):
         assert f"`POST {path}`" in text or f"`GET {path}`" in text, path
-    for metric in Metrics().registry._names_to_collectors.values():
-        assert f"`{metric._name}`" in text, metric._name
+    for collector in Metrics().registry._names_to_collectors.values():
+        assert f"`{collector._name}`" in text, collector._name
     for figure in (*FIGURES, "send_lag_p50", "send_lag_p99", "statuses", "exceptions"):
         assert f"`{figure}`" in text, figure
     for column in AUDIT_COLUMNS:

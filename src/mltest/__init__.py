@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mltest import monitor as monitor
     from mltest import perf as perf
     from mltest import strategies as strategies
+    from mltest.analysis.model import check_model as check_model
     from mltest.checker import Checker as Checker
     from mltest.checker import PropertyChecker as PropertyChecker
     from mltest.errors import CheckFailure as CheckFailure
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mltest.properties.transformer import check_transformer as check_transformer
     from mltest.registry import loss as loss
     from mltest.registry import metric as metric
+    from mltest.registry import model as model
     from mltest.registry import register as register
     from mltest.registry import reproducible as reproducible
     from mltest.registry import transformer as transformer
@@ -62,10 +64,12 @@ _EXPORTS = {
     "PropertyResult": "mltest.report",
     "Report": "mltest.report",
     "check_loss": "mltest.properties.loss",
+    "check_model": "mltest.analysis.model",
     "check_metric": "mltest.properties.metric",
     "check_transformer": "mltest.properties.transformer",
     "loss": "mltest.registry",
     "metric": "mltest.registry",
+    "model": "mltest.registry",
     "register": "mltest.registry",
     "transformer": "mltest.registry",
 }

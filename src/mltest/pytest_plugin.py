@@ -179,12 +179,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_mltest_checkers(config: pytest.Config) -> list[Checker]:
     """mltest's own kinds, through the same hook a plugin uses."""
+    from mltest.analysis.model import MODEL
     from mltest.properties.loss import LOSS
     from mltest.properties.metric import METRIC
     from mltest.properties.transformer import TRANSFORMER
     from mltest.repro import REPRODUCIBLE_CHECKER
 
-    return [TRANSFORMER, METRIC, LOSS, REPRODUCIBLE_CHECKER]
+    return [TRANSFORMER, METRIC, LOSS, REPRODUCIBLE_CHECKER, MODEL]
 
 
 def checkers(config: pytest.Config) -> dict[str, Checker]:

@@ -114,3 +114,13 @@ def reproducible(**options: Any) -> Callable[[T], T]:
     ``rtol=``, ``atol=``, ``fresh_interpreter=``).
     """
     return register("reproducible", **options)
+
+
+def model(**options: Any) -> Callable[[T], T]:
+    """Register a function of no arguments that returns a trained model for
+    ``pytest --mltest``; returns it unchanged. The function is called when the check runs.
+
+    ``options`` are ``check_model``'s keyword arguments (``schema=`` or ``X=``,
+    ``invariant_to=``, ``monotone=``, ``cases=``, ``max_examples=``, ``seed=``, ``skip=``).
+    """
+    return register("model", **options)

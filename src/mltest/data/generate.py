@@ -42,7 +42,12 @@ def _from_positions(col: Column, pos: np.ndarray) -> Any:
         )
     if col.kind == "int":
         lo, hi = _bounds(col, 1000)
-        return (int(lo) + pos % (int(hi) - int(lo) + 1)).astype(np.int64)
+        span = int(hi) - int(lo)
+        if span <= STEPS:  # every value reachable
+            return (int(lo) + pos % (span + 1)).astype(np.int64)
+        # a wide range: spread the positions over all of it (both ends included), not
+        # only over its first STEPS values
+        return (int(lo) + np.floor(pos / STEPS * span)).astype(np.int64)
     if col.kind == "datetime":
         lo = pd.Timestamp(col.min or "2000-01-01").value
         hi = pd.Timestamp(col.max or "2030-01-01").value
