@@ -142,3 +142,17 @@ def test_deploy_endpoints_metrics_figures_and_commands_are_documented():
         "mltest_server",
     ):
         assert command in text, command
+
+
+def test_slice_columns_are_documented():
+    import numpy as np
+    import pandas as pd
+
+    from mltest.analysis import find_slices
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=500)})
+    table = find_slices(X, np.zeros(500, int), (X["a"] > 1).astype(int), significant_only=False)
+    text = (DOCS / "analysis.md").read_text()
+    for column in table.columns:
+        assert f"`{column}`" in text, column

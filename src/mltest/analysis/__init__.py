@@ -1,6 +1,7 @@
 """Model analysis: how a trained model behaves (``check_model``: behavioural properties
 on rows drawn from a schema) and how it treats groups (``group_metrics``,
-``check_fairness``/``assert_fair``). See ``docs/analysis.md``."""
+``check_fairness``/``assert_fair``) and where it is wrong (``find_slices``,
+``check_slices``/``assert_no_weak_slice``). See ``docs/analysis.md``."""
 
 from mltest.analysis.fairness import (
     CRITERIA,
@@ -10,14 +11,19 @@ from mltest.analysis.fairness import (
     group_metrics,
 )
 from mltest.analysis.model import check_model
-from mltest.analysis.plots import plot_group_metrics
+from mltest.analysis.plots import plot_group_metrics, plot_slices
+from mltest.analysis.slices import assert_no_weak_slice, check_slices, find_slices
 
 __all__ = [
     "CRITERIA",
     "RATES",
     "assert_fair",
+    "assert_no_weak_slice",
     "check_fairness",
     "check_model",
+    "check_slices",
+    "find_slices",
     "group_metrics",
     "plot_group_metrics",
+    "plot_slices",
 ]

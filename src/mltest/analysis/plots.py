@@ -46,3 +46,40 @@ def plot_group_metrics(table: pd.DataFrame, metric: str, *, limit: float | None 
     ax.set_title(f"{metric} by group")
     fig.tight_layout()
     return fig
+
+
+def plot_slices(table: pd.DataFrame, *, top: int = 10) -> Figure:
+    """The ``top`` slices of ``find_slices``: each slice's loss (its lower 95% bound as a
+    whisker) against the rest's, with its size."""
+    needed = {"slice", "size", "loss", "rest", "low"}
+    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
+        raise UsageError("table: not a find_slices result")
+    shown = table.head(top).iloc[::-1]
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(len(shown), 1) + 1.5))
+    y = np.arange(len(shown))
+    loss = shown["loss"].to_numpy(dtype=float)
+    ax.barh(y, loss, color=ALERT, alpha=0.75, label="slice")
+    ax.errorbar(
+        loss,
+        y,
+        xerr=[loss - shown["low"].to_numpy(dtype=float), np.zeros(len(y))],
+        fmt="none",
+        color="black",
+        capsize=3,
+    )
+    ax.scatter(shown["rest"], y, color=REFERENCE, zorder=3, label="rest of the data")
+    for i, size in enumerate(shown["size"]):
+        ax.annotate(
+            f"{int(size):,} rows",
+            (loss[i], y[i]),
+            xytext=(4, -3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    ax.set_yticks(y, shown["slice"].tolist(), fontsize=8)
+    ax.set_xlabel("loss (error rate)")
+    ax.set_title("weakest slices")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
