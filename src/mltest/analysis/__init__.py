@@ -10,20 +10,33 @@ from mltest.analysis.fairness import (
     check_fairness,
     group_metrics,
 )
+from mltest.analysis.importance import (
+    assert_no_leakage,
+    assert_not_relying_on,
+    check_leakage,
+    check_not_relying_on,
+    permutation_importance,
+)
 from mltest.analysis.model import check_model
-from mltest.analysis.plots import plot_group_metrics, plot_slices
+from mltest.analysis.plots import plot_group_metrics, plot_importance, plot_slices
 from mltest.analysis.slices import assert_no_weak_slice, check_slices, find_slices
 
 __all__ = [
     "CRITERIA",
     "RATES",
     "assert_fair",
+    "assert_no_leakage",
     "assert_no_weak_slice",
+    "assert_not_relying_on",
     "check_fairness",
+    "check_leakage",
     "check_model",
+    "check_not_relying_on",
     "check_slices",
     "find_slices",
     "group_metrics",
+    "permutation_importance",
     "plot_group_metrics",
+    "plot_importance",
     "plot_slices",
 ]

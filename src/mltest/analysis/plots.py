@@ -83,3 +83,35 @@ def plot_slices(table: pd.DataFrame, *, top: int = 10) -> Figure:
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def plot_importance(table: pd.DataFrame, *, top: int = 15) -> Figure:
+    """``permutation_importance``'s table: each feature's mean score drop with its
+    interval, most important at the top."""
+    if not isinstance(table, pd.DataFrame) or not {"feature", "importance", "low", "high"} <= set(
+        table.columns
+    ):
+        raise UsageError("table: not a permutation_importance result")
+    shown = table.head(top).iloc[::-1]
+    value = shown["importance"].to_numpy(dtype=float)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 0.4 * max(len(shown), 1) + 1.4))
+    y = np.arange(len(shown))
+    ax.barh(y, value, color=REFERENCE, alpha=0.8)
+    ax.errorbar(
+        value,
+        y,
+        xerr=[
+            value - shown["low"].to_numpy(dtype=float),
+            shown["high"].to_numpy(dtype=float) - value,
+        ],
+        fmt="none",
+        color="black",
+        capsize=3,
+    )
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_yticks(y, shown["feature"].tolist())
+    ax.set_xlabel("score drop when shuffled")
+    ax.set_title("permutation importance")
+    fig.tight_layout()
+    return fig
