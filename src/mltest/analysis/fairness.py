@@ -275,14 +275,9 @@ def _wilson_one(p: float, n: float, z: float) -> tuple[float, float]:
 def _wilson(
     p: np.ndarray, n: np.ndarray, confidence: float | None, *, z: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    if z is None:
-        from scipy import stats
+    from mltest._stats import wilson
 
-        z = float(stats.norm.ppf(0.5 + confidence / 2))  # type: ignore[operator]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    return wilson(p, n, confidence, z=z)
 
 
 # --- arguments -----------------------------------------------------------------------------

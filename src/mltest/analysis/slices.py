@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mltest import arguments
+from mltest._stats import benjamini_hochberg, wilson
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
 
@@ -276,12 +277,7 @@ def _score(
         # and it accounts for the rest's own variation, as a test at the rest's
         # estimated rate would not)
         p = stats.hypergeom.sf(np.round(s1) - 1, n, round(total), count.astype(np.int64))
-        z = stats.norm.ppf(0.975)
-        centre = (mean + z * z / (2 * count)) / (1 + z * z / count)
-        half = (
-            z * np.sqrt(mean * (1 - mean) / count + z * z / (4 * count**2)) / (1 + z * z / count)
-        )
-        low = centre - half
+        low = wilson(mean, count)[0]
     else:
         var = np.maximum(s2 / np.maximum(count, 1) - mean**2, 0) * count / np.maximum(count - 1, 1)
         rest_var = np.maximum((total_sq - s2) / np.maximum(rest_n, 1) - rest**2, 0)
@@ -290,7 +286,7 @@ def _score(
         dof = np.maximum(count - 1, 1)
         p = stats.t.sf(t, dof)
         low = mean - stats.t.ppf(0.975, dof) * np.sqrt(var / count)
-    q = _bh(p)
+    q = benjamini_hochberg(p)
     return pd.DataFrame(
         {
             "slice": [" and ".join(pr.text() for pr in preds) for preds in chosen],
@@ -311,18 +307,6 @@ def _score(
 
 def _shape(preds: list[_Predicate]) -> tuple[Any, ...]:
     return tuple((p.feature, p.kind, p.low if p.kind == "eq" else None) for p in preds)
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(q, 1.0)
-    return out
 
 
 def _refine(
@@ -363,10 +347,7 @@ def _lower_bound(values: np.ndarray, binary: bool) -> float:
 
     n, mean = len(values), float(values.mean())
     if binary:
-        z = stats.norm.ppf(0.975)
-        centre = (mean + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(mean * (1 - mean) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return centre - half
+        return float(wilson(np.array([mean]), np.array([float(n)]))[0][0])
     return mean - float(stats.t.ppf(0.975, max(n - 1, 1))) * float(values.std(ddof=1)) / math.sqrt(
         n
     )

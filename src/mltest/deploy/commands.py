@@ -122,18 +122,8 @@ def _load(args: argparse.Namespace) -> int:
                 payloads.append(json.load(handle))
         except (OSError, ValueError) as exc:
             raise UsageError(f"--payload {name!r}: not a readable JSON file ({exc})") from None
-    headers = {}
-    for header in args.header:
-        key, sep, value = header.partition(":")
-        if not sep:
-            raise UsageError(f"--header {header!r}: write it as 'Name: value'")
-        headers[key.strip()] = value.strip()
-    thresholds = {}
-    for rule in args.threshold:
-        key, sep, value = rule.partition("=")
-        if not sep:
-            raise UsageError(f"--threshold {rule!r}: write it as FIGURE=RULE (p95=<200ms)")
-        thresholds[key.strip()] = value.strip()
+    headers = _pairs(args.header, ":", "--header", "'Name: value'")
+    thresholds = _pairs(args.threshold, "=", "--threshold", "FIGURE=RULE (p95=<200ms)")
     report = load_test(
         args.url,
         rate=args.rate,
@@ -153,6 +143,17 @@ def _load(args: argparse.Namespace) -> int:
         with open(args.out, "w") as handle:
             json.dump(report.to_dict(), handle, indent=2)
     return 0 if report.passed else 1
+
+
+def _pairs(items: list[str], sep: str, flag: str, form: str) -> dict[str, str]:
+    """``NAME<sep>VALUE`` options as a dict; ``UsageError`` naming the flag otherwise."""
+    out = {}
+    for item in items:
+        key, found, value = item.partition(sep)
+        if not found:
+            raise UsageError(f"{flag} {item!r}: write it as {form}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _env(args: argparse.Namespace) -> int:

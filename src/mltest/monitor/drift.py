@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from mltest import arguments
+from mltest._stats import benjamini_hochberg
 from mltest.errors import UsageError
 from mltest.monitor.profile import (
     CategoricalColumn,
@@ -453,23 +454,10 @@ def _missing(column: str, ref: tuple[int, int], cur: tuple[int, int], limit: flo
 # --- verdicts ------------------------------------------------------------------------------
 
 
-def _adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values."""
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
 def _verdicts(tests: list[_Test], alpha: float) -> list[PropertyResult]:
     judged = [t for t in tests if t.skip is None]
     p_values = np.array([t.p_value for t in judged])
-    adjusted = dict(zip(map(id, judged), _adjust(p_values), strict=True))
+    adjusted = dict(zip(map(id, judged), benjamini_hochberg(p_values), strict=True))
     results = []
     for t in tests:
         figures = {
