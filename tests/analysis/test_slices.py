@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mltest
-from mltest.analysis import assert_no_weak_slice, check_slices, find_slices
+from mltest.analysis import assert_no_weak_slice, check_slices, error_curve, find_slices
 
 
 def _data(n, seed, *, weak=None, base=0.1, factor=3.0):
@@ -111,3 +111,25 @@ def test_plot_shows_the_top_slices(tmp_path):
     fig.savefig(tmp_path / "slices.png")
     with pytest.raises(mltest.UsageError, match="find_slices"):
         plot_slices(pd.DataFrame({"a": [1]}))
+
+
+def test_error_curve_shows_where_the_error_rises(tmp_path):
+    X, y, pred, _ = _data(20_000, 1, weak=lambda X: (X["x1"] > 1.0).to_numpy(), factor=2.5)
+    X.loc[:99, "x1"] = np.nan
+    curve = error_curve(X, y, pred, feature="x1", bins=10)
+    assert curve["size"].sum() == len(X)
+    assert curve.iloc[-1]["bin"] == "missing"
+    numeric = curve[curve["bin"] != "missing"]
+    assert numeric.iloc[-1]["low"] > numeric.iloc[0]["high"]  # the top decile is worse
+    assert (numeric["low"] <= numeric["loss"]).all()
+    assert (numeric["loss"] <= numeric["high"]).all()
+    plans = error_curve(X, y, pred, feature="plan")
+    assert sorted(plans["bin"]) == ["basic", "enterprise", "pro", "team"]
+    pytest.importorskip("matplotlib")
+    from mltest.analysis import plot_error_curve
+
+    fig = plot_error_curve(curve, feature="x1")
+    assert len(fig.axes[0].lines) >= 1
+    fig.savefig(tmp_path / "curve.png")
+    with pytest.raises(mltest.UsageError, match="feature="):
+        error_curve(X, y, pred, feature="nope")

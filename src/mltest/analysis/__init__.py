@@ -18,8 +18,13 @@ from mltest.analysis.importance import (
     permutation_importance,
 )
 from mltest.analysis.model import check_model
-from mltest.analysis.plots import plot_group_metrics, plot_importance, plot_slices
-from mltest.analysis.slices import assert_no_weak_slice, check_slices, find_slices
+from mltest.analysis.plots import (
+    plot_error_curve,
+    plot_group_metrics,
+    plot_importance,
+    plot_slices,
+)
+from mltest.analysis.slices import assert_no_weak_slice, check_slices, error_curve, find_slices
 
 __all__ = [
     "CRITERIA",
@@ -33,9 +38,11 @@ __all__ = [
     "check_model",
     "check_not_relying_on",
     "check_slices",
+    "error_curve",
     "find_slices",
     "group_metrics",
     "permutation_importance",
+    "plot_error_curve",
     "plot_group_metrics",
     "plot_importance",
     "plot_slices",

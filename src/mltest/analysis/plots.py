@@ -115,3 +115,34 @@ def plot_importance(table: pd.DataFrame, *, top: int = 15) -> Figure:
     ax.set_title("permutation importance")
     fig.tight_layout()
     return fig
+
+
+def plot_error_curve(curve: pd.DataFrame, *, feature: str = "") -> Figure:
+    """``error_curve``'s table: the loss per bin with its interval, and each bin's size."""
+    if not isinstance(curve, pd.DataFrame) or not {"bin", "loss", "low", "high", "size"} <= set(
+        curve.columns
+    ):
+        raise UsageError("curve: not an error_curve result")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    x = np.arange(len(curve))
+    loss = curve["loss"].to_numpy(dtype=float)
+    ax.errorbar(
+        x,
+        loss,
+        yerr=[
+            loss - curve["low"].to_numpy(dtype=float),
+            curve["high"].to_numpy(dtype=float) - loss,
+        ],
+        fmt="o-",
+        color=ALERT,
+        capsize=3,
+    )
+    ax.set_xticks(x, curve["bin"].tolist(), rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel("loss (error rate)")
+    ax.set_title(f"loss by {feature}" if feature else "loss by bin")
+    sizes = ax.twinx()
+    sizes.bar(x, curve["size"], color=REFERENCE, alpha=0.15)
+    sizes.set_ylabel("rows", color=REFERENCE)
+    fig.tight_layout()
+    return fig

@@ -21,6 +21,7 @@ comes before a small one that is bad by luck.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -475,3 +476,63 @@ def assert_no_weak_slice(X: Any, y_true: Any = None, y_pred: Any = None, **kwarg
     __tracebackhide__ = True
     kwargs["raise_on_failure"] = True
     return check_slices(X, y_true, y_pred, **kwargs)
+
+
+def error_curve(
+    X: Any,
+    y_true: Any = None,
+    y_pred: Any = None,
+    *,
+    feature: str,
+    loss: Any = None,
+    bins: int = 10,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The loss against one feature: one row per quantile bin of a numeric feature (per
+    value of a categorical one; missing as its own row) with ``size``, ``loss`` (mean loss
+    or error rate), ``low`` and ``high`` (a Wilson interval for error rates, a t-interval
+    otherwise) and the bin's ``left``/``right`` edges."""
+    from scipy import stats
+
+    if not isinstance(X, pd.DataFrame) or feature not in X.columns:
+        raise UsageError(f"feature={feature!r}: not a column of X")
+    n = len(X)
+    losses, binary = _losses(y_true, y_pred, loss, n)
+    bins = arguments.positive_int("bins", bins, minimum=2)
+    s = X[feature]
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if numeric and s.nunique(dropna=True) > bins:
+        f = _numeric_feature(str(feature), s, bins)
+        edges = np.r_[-np.inf, f.cuts, np.inf]
+        labels = [f"({_num(a)}, {_num(b)}]" for a, b in itertools.pairwise(edges)]
+        lefts, rights = list(edges[:-1]), list(edges[1:])
+    else:
+        f = _categorical_feature(str(feature), s, max_values=10_000)
+        labels = [str(p.low) for p in f.predicates if p.kind == "eq"]
+        lefts = rights = [np.nan] * len(labels)
+    k = f.members.shape[1]
+    count = np.bincount(f.codes, minlength=k).astype(float)
+    s1 = np.bincount(f.codes, weights=losses, minlength=k)
+    s2 = np.bincount(f.codes, weights=losses**2, minlength=k)
+    if len(labels) < k:  # the missing code, when there is one
+        labels, lefts, rights = [*labels, "missing"], [*lefts, np.nan], [*rights, np.nan]
+    # a numeric feature's codes are its bins in order; a categorical one's, its values
+    order = range(k) if f.cuts is not None else [int(np.flatnonzero(m)[0]) for m in f.members]
+    rows = []
+    for label, left, right, code in zip(labels, lefts, rights, order, strict=False):
+        size = count[code]
+        if size == 0:
+            continue
+        mean = s1[code] / size
+        if binary:
+            low, high = (
+                float(v[0]) for v in wilson(np.array([mean]), np.array([size]), confidence)
+            )
+        else:
+            sd = math.sqrt(max(s2[code] / size - mean**2, 0.0) * size / max(size - 1, 1))
+            half = (
+                float(stats.t.ppf(0.5 + confidence / 2, max(size - 1, 1))) * sd / math.sqrt(size)
+            )
+            low, high = mean - half, mean + half
+        rows.append((label, left, right, int(size), float(mean), low, high))
+    return pd.DataFrame(rows, columns=["bin", "left", "right", "size", "loss", "low", "high"])
