@@ -91,3 +91,6 @@ def request(
         return response.status, payload, {k.lower(): v for k, v in response.getheaders()}
     finally:
         conn.close()
+
+
+from tests.monitor.conftest import postgres_url  # noqa: E402,F401  (a throwaway PostgreSQL)

@@ -127,3 +127,16 @@ def test_audit_is_complete_under_64_connections_for_10_seconds(numeric_model, tm
         assert (log["caller"] == name).sum() == figures["answered"]
     assert len(log) == sum(r["load"].figures["answered"] for r in reports.values())
     assert log["request_id"].is_unique
+
+
+def test_audit_log_in_postgresql(numeric_model, postgres_url):
+    tokens = Tokens()
+    secret = tokens.new("pg-client", scopes=["predict"])
+    with serve(numeric_model, tokens=tokens, store=postgres_url, name="pg-model") as server:
+        for _ in range(5):
+            assert request(server.url + "/predict", "POST", PAYLOAD, _bearer(secret))[0] == 200
+        assert request(server.url + "/predict", "POST", PAYLOAD)[0] == 401
+        log = server.audit()
+    assert len(log) == 6
+    assert (log["caller"] == "pg-client").sum() == 5
+    assert set(log["status"]) == {200, 401}
