@@ -156,3 +156,18 @@ def test_slice_columns_are_documented():
     text = (DOCS / "analysis.md").read_text()
     for column in table.columns:
         assert f"`{column}`" in text, column
+
+
+def test_ci_page_documents_rules_keys_and_options():
+    from mltest.gate import RULES
+
+    text = (DOCS / "ci.md").read_text()
+    for rule in RULES:
+        assert f"{rule} = " in text, rule
+    schema = __import__("json").loads(
+        (Path(__file__).resolve().parents[1] / "src/mltest/report_schema.json").read_text()
+    )
+    for key in (*schema["required"], *schema["properties"]["checks"]["items"]["required"]):
+        assert f"`{key}`" in text, key
+    for option in ("--mltest-stage", "--mltest-report", "GITHUB_STEP_SUMMARY", "mltest_stage"):
+        assert option in text, option

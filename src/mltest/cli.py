@@ -9,6 +9,8 @@
 - ``mltest monitor report --store URL --name NAME [--out FILE.json]``: what a store holds.
 - ``mltest serve MODEL``, ``mltest token new CALLER``, ``mltest load URL``,
   ``mltest env capture|diff``: the deploy harness (see ``mltest.deploy.commands``).
+- ``mltest gate DIR/report.json [--baseline OLD] [--config pyproject.toml]``: exit 0 when
+  the report passes the ``[tool.mltest.gate]`` rules, 1 when it does not.
 - ``mltest --version``.
 
 Exit codes: 0 success, 1 failed checks, 2 misuse (the message names the argument).
@@ -67,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--store", required=True, help="store URL (sqlite:///monitor.db)")
     report.add_argument("--name", required=True, help="the model's name in the store")
     report.add_argument("--out", default=None, help="write the summary as JSON here too")
+    gate = sub.add_parser(
+        "gate", help="may this change ship? judge a report.json by [tool.mltest.gate] rules"
+    )
+    gate.add_argument("report", help="DIR/report.json written by pytest --mltest-report DIR")
+    gate.add_argument("--baseline", default=None, help="an earlier report.json to compare with")
+    gate.add_argument("--config", default=None, help="pyproject.toml (default: ./pyproject.toml)")
     from mltest.deploy.commands import add_parsers
 
     add_parsers(sub)
@@ -173,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _data(args)
         if args.command == "monitor":
             return _monitor(args)
+        if args.command == "gate":
+            from mltest import gate
+
+            return gate.run(args.report, args.baseline, args.config)
         if args.command in ("serve", "token", "load", "env"):
             from mltest.deploy.commands import run
 

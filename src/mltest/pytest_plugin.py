@@ -58,6 +58,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="store the timings of mltest_perf tests as this machine's new baselines",
     )
+    group.addoption(
+        "--mltest-stage",
+        default=None,
+        metavar="STAGE",
+        help="run only the tests of one lifecycle stage (data-collection, data-verification, "
+        "code, reproducibility, model-analysis, deployment, monitoring, performance)",
+    )
+    group.addoption(
+        "--mltest-report",
+        default=None,
+        metavar="DIR",
+        help="write DIR/report.json and DIR/report.html: every check with its stage",
+    )
     parser.addini("mltest_seed", "the seed of every mltest check (see --mltest-seed)")
     parser.addini(
         "mltest_perf_dir", "folder of mltest_perf baselines (per machine)", default=".mltest/perf"
@@ -73,9 +86,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "mltest_perf(threshold=1.2, alpha=0.01): the slowdown factor (and significance) at "
         "which the mltest_perf fixture fails this test against its baseline",
     )
+    config.addinivalue_line(
+        "markers",
+        "mltest_stage(name): the lifecycle stage of an ordinary test that calls mltest checks "
+        "(shown per stage in the summary and the --mltest-report)",
+    )
     config.stash[_OUTCOMES] = {}
     if config.getoption("mltest"):
         config.pluginmanager.register(_Summary(), "mltest-summary")
+    if any(config.getoption(o) for o in ("mltest", "mltest_stage", "mltest_report")):
+        from mltest.stages import StagePlugin
+
+        config.pluginmanager.register(StagePlugin(config), "mltest-stages")
 
 
 def _seed(config: pytest.Config) -> int | None:
