@@ -47,7 +47,7 @@ def _run(pytester, *args, env=None):
     pytester.makepyfile(test_project=PROJECT)
     if env:
         for key, value in env.items():
-            pytester._monkeypatch.setenv(key, value)  # noqa: SLF001
+            pytester._monkeypatch.setenv(key, value)
     return pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--mltest", "test_project.py", *args
     )
@@ -85,8 +85,10 @@ def test_summary_per_stage_report_json_and_step_summary(pytester, tmp_path):
     assert data["stages"]["deployment"]["failed"] == 1
     assert not any(c["nodeid"].endswith("test_plain") for c in data["checks"])  # no stage
     page = (pytester.path / "out" / "report.html").read_text()
-    assert "<script" not in page and "http" not in page.replace("http_version", "")
-    assert "broken_accuracy" in page and "Minimal counterexample" in page
+    assert "<script" not in page
+    assert "http" not in page.replace("http_version", "")
+    assert "broken_accuracy" in page
+    assert "Minimal counterexample" in page
     text = summary.read_text()
     assert "| deployment | 0 | 1 | 0 | 0 |" in text
     assert "p99 too slow" in text
@@ -160,8 +162,8 @@ def test_gate_passes_refuses_and_names_each_broken_rule(tmp_path):
     good.write_text(json.dumps(_report([_check("a::t1", "code", "passed")])))
     assert _gate(str(good), cwd=tmp_path).returncode == 0
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.mltest.gate]\nrequired_stages = ['code', 'monitoring']\ninconclusive_blocks = true\n"
-        "allowed_drift_columns = ['season']\nmax_slowdown = 1.5\nallow = ['a::flaky*']\n"
+        "[tool.mltest.gate]\nrequired_stages = ['code', 'monitoring']\n"
+        "inconclusive_blocks = true\nallowed_drift_columns = ['season']\nmax_slowdown = 1.5\nallow = ['a::flaky*']\n"
     )
     bad = tmp_path / "bad.json"
     bad.write_text(
