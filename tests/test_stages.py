@@ -163,7 +163,8 @@ def test_gate_passes_refuses_and_names_each_broken_rule(tmp_path):
     assert _gate(str(good), cwd=tmp_path).returncode == 0
     (tmp_path / "pyproject.toml").write_text(
         "[tool.mltest.gate]\nrequired_stages = ['code', 'monitoring']\n"
-        "inconclusive_blocks = true\nallowed_drift_columns = ['season']\nmax_slowdown = 1.5\nallow = ['a::flaky*']\n"
+        "inconclusive_blocks = true\nallowed_drift_columns = ['season']\n"
+        "max_slowdown = 1.5\nallow = ['a::flaky*']\n"
     )
     bad = tmp_path / "bad.json"
     bad.write_text(
