@@ -328,3 +328,22 @@ def test_every_sklearn_classifier_and_regressor():
                     found[name] = ",".join(report.failed)
     assert checked >= 70
     assert found == FOUND
+
+
+def test_a_sign_flipped_for_one_feature_is_shrunk_to_a_single_row():
+    model = LinearRegression().fit(X, Y)
+    model.coef_ = model.coef_.copy()
+    model.coef_[1] = -abs(model.coef_[1])  # income now lowers the score
+    report = check_model(
+        model,
+        schema=SCHEMA,
+        monotone={"income": "increasing"},
+        only=["monotone"],
+        raise_on_failure=False,
+    )
+    result = report["monotone"]
+    assert result.status == "failed"
+    assert result.shrunk
+    shown = result.counterexample
+    assert set(shown) == {"age", "income", "customer_id", "income (raised to)"}  # one row
+    assert shown["income"] < shown["income (raised to)"]
