@@ -83,6 +83,9 @@ def test_summary_per_stage_report_json_and_step_summary(pytester, tmp_path):
     assert broken[0]["status"] == "failed"
     assert broken[0]["counterexample"] is not None
     assert data["stages"]["deployment"]["failed"] == 1
+    fair = next(c for c in data["checks"] if c["nodeid"].endswith("test_fair"))
+    assert fair["kind"] == "fairness"  # the check the ordinary test ran, with its figures
+    assert fair["figures"]["checks"][0]["results"][0]["figures"]
     assert not any(c["nodeid"].endswith("test_plain") for c in data["checks"])  # no stage
     page = (pytester.path / "out" / "report.html").read_text()
     assert "<script" not in page

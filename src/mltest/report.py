@@ -42,6 +42,10 @@ STAGES: tuple[str, ...] = (
 )
 
 
+# Called with every concluded Report (``mltest.stages`` listens during a test's call).
+LISTENERS: list[Any] = []
+
+
 @dataclasses.dataclass
 class PropertyResult:
     """The verdict of one property on one object.
@@ -164,6 +168,8 @@ class Report:
         """The end of every check: the report, raised as ``CheckFailure`` when it failed
         and ``raise_on_failure`` is set."""
         __tracebackhide__ = True
+        for listener in LISTENERS:  # the session report collects every check a test runs
+            listener(self)
         return self.raise_if_failed() if raise_on_failure else self
 
     def raise_if_failed(self) -> Report:
