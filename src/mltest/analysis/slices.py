@@ -224,6 +224,7 @@ def find_slices(
             for g in features[i + 1 :]:
                 rows.extend(_pair_rows(f, g, losses))
     table = _score(rows, n, total, total_sq, binary, support, alpha)
+    table = table[~_adds_nothing(table)]
     if significant_only:
         table = table[table["q_value"] <= alpha]
     table = table.sort_values(["low", "difference"], ascending=False, kind="stable")
@@ -304,6 +305,23 @@ def _score(
             "_predicates": chosen,
         }
     )
+
+
+def _adds_nothing(table: pd.DataFrame) -> np.ndarray:
+    """Two-feature slices one of whose predicates keeps at least 90% of the other's rows
+    (``id <= 9.5e6 and income <= 94k`` is ``income <= 94k``): the conjunct adds nothing,
+    and listing them would repeat the one-feature slice under other names."""
+    single = {
+        preds[0]: size
+        for preds, size in zip(table["_predicates"], table["size"], strict=True)
+        if len(preds) == 1
+    }
+    out = np.zeros(len(table), dtype=bool)
+    for i, (preds, size) in enumerate(zip(table["_predicates"], table["size"], strict=True)):
+        if len(preds) == 2:
+            parents = [single.get(p) for p in preds]
+            out[i] = any(parent is not None and size >= 0.9 * parent for parent in parents)
+    return out
 
 
 def _shape(preds: list[_Predicate]) -> tuple[Any, ...]:
