@@ -211,7 +211,7 @@ def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, mon
             DELAY = float(os.environ.get("DELAY", "0.05"))
 
 
-            @pytest.mark.mltest_perf(threshold=1.3)
+            @pytest.mark.mltest_perf(threshold=2.0)
             def test_work(mltest_perf):
                 mltest_perf(time.sleep, DELAY)
             """
@@ -224,12 +224,14 @@ def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, mon
     # under pytest-xdist (pytest-benchmark switches itself off there) the gate still works
     same = pytester.runpytest_subprocess(*args, "-n", "2")
     same.assert_outcomes(passed=1)
-    # a planted 2x slowdown; calls of 50 ms (not 2): under xdist the gate takes its own
-    # timings, and slow calls must still give it the samples a verdict needs
-    monkeypatch.setenv("DELAY", "0.1")
+    # a planted 4x slowdown; calls of 50 ms (not 2): under xdist the gate takes its own
+    # timings, and slow calls must still give it the samples a verdict needs. The
+    # threshold is wide (2x) because the suite runs CPU-bound tests beside this one: a
+    # 50 ms sleep has been seen to take 1.5x as long on a saturated 2-core machine
+    monkeypatch.setenv("DELAY", "0.2")
     slower = pytester.runpytest_subprocess(*args, "-n", "2")
     slower.assert_outcomes(failed=1)
-    slower.stdout.fnmatch_lines(["*REGRESSION: median *x the baseline (threshold 1.30x)*"])
+    slower.stdout.fnmatch_lines(["*REGRESSION: median *x the baseline (threshold 2.00x)*"])
 
 
 def test_mltest_schema_fixture(pytester):
