@@ -1,6 +1,6 @@
-"""``report.html``: one self-contained page (no network, no script) from ``report.json``'s
-data: a summary per stage first, then every failure with its minimal counterexample and
-figures, then every check in a table."""
+"""``report.html``: one self-contained page, nothing fetched from the network, from
+``report.json``'s data: a summary per stage first, then the plots the checks drew, every
+failure with its minimal counterexample and figures, then every check in a table."""
 
 from __future__ import annotations
 
@@ -21,7 +21,15 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .skipped, .inconclusive { color: #865; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
 .bar { display: inline-block; height: 0.8em; }
+img.plot { max-width: 100%; border: 1px solid #eee; }
 """
+# Inline, nothing fetched: once the page has loaded, the title says how many plots decoded
+# to a non-empty image (what the headless-browser test reads).
+_CHECK = (
+    "window.addEventListener('load',function(){var i=document.querySelectorAll('img.plot'),"
+    "n=0;for(var k=0;k<i.length;k++){if(i[k].naturalWidth>0&&i[k].naturalHeight>0){n++;}}"
+    "document.title='mltest report: '+n+' of '+i.length+' plots rendered';});"
+)
 _COLOURS = {"passed": "#4c9a6a", "failed": "#c44e52", "skipped": "#bbb", "inconclusive": "#dd8452"}
 
 
@@ -55,6 +63,20 @@ def render(data: dict[str, Any]) -> str:
         mark = "failed" if counts["failed"] else "passed"
         parts.append(f"<tr><td class='{mark}'>{e(stage)}</td>{cells}<td>{bar}</td></tr>")
     parts.append("</table>")
+    plots = [
+        (check, inner)
+        for check in data["checks"]
+        for inner in (check.get("figures") or {}).get("checks", [])
+        if isinstance(inner, dict) and str(inner.get("plot") or "").startswith("data:image/png")
+    ]
+    if plots:
+        parts.append("<h2>Plots</h2>")
+        for check, inner in plots:
+            parts.append(
+                f"<figure><img class='plot' alt='{e(str(inner.get('subject')))}' "
+                f"src='{inner['plot']}'><figcaption>{e(check['stage'])}: "
+                f"{e(str(inner.get('subject')))} ({e(check['nodeid'])})</figcaption></figure>"
+            )
     failures = [c for c in data["checks"] if c["status"] == "failed"]
     parts.append(f"<h2>Failures ({len(failures)})</h2>")
     for check in failures:
@@ -86,5 +108,5 @@ def render(data: dict[str, Any]) -> str:
             f"<td class='{e(check['status'])}'>{e(check['status'])}</td>"
             f"<td class='n'>{check['seconds']:.3f}</td></tr>"
         )
-    parts.append("</table></body></html>\n")
+    parts.append(f"</table><script>{_CHECK}</script></body></html>\n")
     return "".join(parts)
