@@ -98,17 +98,7 @@ def plot_importance(table: pd.DataFrame, *, top: int = 15) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 0.4 * max(len(shown), 1) + 1.4))
     y = np.arange(len(shown))
     ax.barh(y, value, color=REFERENCE, alpha=0.8)
-    ax.errorbar(
-        value,
-        y,
-        xerr=[
-            value - shown["low"].to_numpy(dtype=float),
-            shown["high"].to_numpy(dtype=float) - value,
-        ],
-        fmt="none",
-        color="black",
-        capsize=3,
-    )
+    ax.errorbar(value, y, xerr=_spread(shown, value), fmt="none", color="black", capsize=3)
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_yticks(y, shown["feature"].tolist())
     ax.set_xlabel("score drop when shuffled")
@@ -127,17 +117,7 @@ def plot_error_curve(curve: pd.DataFrame, *, feature: str = "") -> Figure:
     fig, ax = plt.subplots(figsize=(7, 3.2))
     x = np.arange(len(curve))
     loss = curve["loss"].to_numpy(dtype=float)
-    ax.errorbar(
-        x,
-        loss,
-        yerr=[
-            loss - curve["low"].to_numpy(dtype=float),
-            curve["high"].to_numpy(dtype=float) - loss,
-        ],
-        fmt="o-",
-        color=ALERT,
-        capsize=3,
-    )
+    ax.errorbar(x, loss, yerr=_spread(curve, loss), fmt="o-", color=ALERT, capsize=3)
     ax.set_xticks(x, curve["bin"].tolist(), rotation=45, ha="right", fontsize=7)
     ax.set_ylabel("loss (error rate)")
     ax.set_title(f"loss by {feature}" if feature else "loss by bin")
@@ -146,3 +126,11 @@ def plot_error_curve(curve: pd.DataFrame, *, feature: str = "") -> Figure:
     sizes.set_ylabel("rows", color=REFERENCE)
     fig.tight_layout()
     return fig
+
+
+def _spread(table: pd.DataFrame, value: np.ndarray) -> list[np.ndarray]:
+    """Error-bar lengths below and above ``value`` from the table's ``low``/``high``."""
+    return [
+        value - table["low"].to_numpy(dtype=float),
+        table["high"].to_numpy(dtype=float) - value,
+    ]
