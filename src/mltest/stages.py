@@ -103,7 +103,7 @@ class StagePlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
         outcome = yield
         report = outcome.get_result()
-        if report.when != "call" and not (report.when == "setup" and not report.passed):
+        if not _decisive(report):
             return
         stage = stage_of(item)
         if stage is not None:
@@ -120,7 +120,7 @@ class StagePlugin:
             report.user_properties.append(("mltest_result", json.dumps(result, default=str)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" and not (report.when == "setup" and not report.passed):
+        if not _decisive(report):
             return
         props = dict(report.user_properties)
         stage = props.get("mltest_stage")
@@ -188,6 +188,11 @@ class StagePlugin:
             with open(summary, "a") as handle:
                 handle.write(markdown(data))
         return path
+
+
+def _decisive(report: pytest.TestReport) -> bool:
+    """The report that says how a test went: its call, or a setup that did not pass."""
+    return report.when == "call" or (report.when == "setup" and not report.passed)
 
 
 def _status(report: pytest.TestReport) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mltest import arguments
+from mltest._stats import wilson as _wilson
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
 
@@ -270,14 +271,6 @@ def _pair_interval(
 def _wilson_one(p: float, n: float, z: float) -> tuple[float, float]:
     low, high = _wilson(np.array([p]), np.array([n]), None, z=z)
     return float(low[0]), float(high[0])
-
-
-def _wilson(
-    p: np.ndarray, n: np.ndarray, confidence: float | None, *, z: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    from mltest._stats import wilson
-
-    return wilson(p, n, confidence, z=z)
 
 
 # --- arguments -----------------------------------------------------------------------------

@@ -25,12 +25,11 @@ __all__ = ["MODEL", "PROPERTIES", "check_model"]
 
 
 def _kind(model: Any) -> str:
-    if any(c.__module__.startswith("torch.nn") for c in type(model).__mro__):
-        return "torch"
-    if callable(getattr(model, "predict", None)):
-        return "predict"
-    if callable(model):
-        return "callable"
+    from mltest._models import model_kind
+
+    kind = model_kind(model)
+    if kind is not None:
+        return kind
     raise UsageError(
         f"model={arguments.short(model)}: needs a predict method, or to be a torch module "
         "or a callable"

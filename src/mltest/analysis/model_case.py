@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mltest._models import call_model
 from mltest.engine import call_user
 
 DIRECTIONS = ("increasing", "decreasing")
@@ -26,7 +27,7 @@ class ModelSpec:
     model: Any
     schema: Any  # mltest.data.Schema the rows are drawn from
     frame: bool  # the model takes a DataFrame (else a float array in schema order)
-    kind: str  # "sklearn", "torch", "callable"
+    kind: str  # mltest._models.model_kind: "predict", "torch", "callable"
     has_proba: bool
     invariant_to: list[str]
     monotone: dict[str, str]
@@ -65,21 +66,11 @@ def as_input(spec: ModelSpec, frame: pd.DataFrame) -> Any:
     return np.array(frame.to_numpy(dtype=np.float64), copy=True)
 
 
-def _call(spec: ModelSpec, x: Any, method: str) -> Any:
-    if spec.kind == "torch":
-        import torch
-
-        with torch.no_grad():
-            out = spec.model(torch.as_tensor(np.asarray(x, dtype=np.float32)))
-        return out.detach().cpu().numpy()
-    if spec.kind == "callable":
-        return spec.model(x)
-    return getattr(spec.model, method)(x)
-
-
 def predict(spec: ModelSpec, frame: pd.DataFrame, *, method: str = "predict") -> np.ndarray:
     """The model's output on ``frame`` as an array (a crash is a ``Violation``)."""
-    out = call_user(f"{method}()", _call, spec, as_input(spec, frame), method)
+    out = call_user(
+        f"{method}()", call_model, spec.model, spec.kind, as_input(spec, frame), method
+    )
     return np.asarray(out)
 
 

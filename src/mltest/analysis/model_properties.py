@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from mltest._models import call_model
 from mltest.analysis.model_case import (
     ModelCase,
     ModelSpec,
+    as_input,
     first_row,
     predict,
     same,
@@ -190,11 +192,10 @@ def no_input_mutation(case: ModelCase) -> None:
     A ``predict`` that fills missing values or scales columns in place corrupts the
     request the service logs and the next model in the chain reads.
     """
-    from mltest.analysis.model_case import as_input
-
-    given = as_input(case.spec, case.batch)
+    spec = case.spec
+    given = as_input(spec, case.batch)
     before = copy.deepcopy(given)
-    call_user("predict()", _predict_raw, case.spec, given)
+    call_user("predict()", call_model, spec.model, spec.kind, given)
     if not unchanged(before, given):
         after = given if isinstance(given, np.ndarray) else given.to_numpy()
         changed = ~np.all(np.asarray(before) == after, axis=1)
@@ -202,12 +203,6 @@ def no_input_mutation(case: ModelCase) -> None:
             f"predict changed {int(changed.sum())} of {len(changed)} input rows in place",
             counterexample=first_row(case.batch, changed if changed.any() else ~changed),
         )
-
-
-def _predict_raw(spec: ModelSpec, given: Any) -> Any:
-    from mltest.analysis.model_case import _call
-
-    return _call(spec, given, "predict")
 
 
 @prop(PROPERTIES, max_checks=10)

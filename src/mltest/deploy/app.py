@@ -13,40 +13,14 @@ import itertools
 import json
 import secrets
 import time
-from collections.abc import Callable
 from typing import Any
 
 from mltest.deploy.inputs import Features, Invalid, encode_outputs
 
 JSON = "application/json"
-# endpoint label -> scope a caller needs (None: open, as health probes must be)
-PUBLIC_PATHS = {"/v2/health/live": "live", "/v2/health/ready": "ready", "/v2": "server"}
+# paths open to anyone, as orchestrators' health probes must be
+PUBLIC_PATHS = ("/v2/health/live", "/v2/health/ready", "/v2")
 ROW_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000)
-
-
-def predictor(model: Any) -> Callable[[Any], Any]:
-    """The function that turns a batch into predictions, for each kind of model."""
-    module = type(model).__module__ or ""
-    if module.startswith("torch") or _is_torch_module(model):
-
-        def run_torch(x: Any) -> Any:
-            import torch
-
-            with torch.no_grad():
-                values = x.to_numpy(dtype="float32") if hasattr(x, "to_numpy") else x
-                out = model(torch.as_tensor(values, dtype=torch.float32))
-            return out.detach().cpu().numpy()
-
-        return run_torch
-    if hasattr(model, "predict") and callable(model.predict):
-        return model.predict
-    if callable(model):
-        return model
-    raise TypeError(type(model).__name__)
-
-
-def _is_torch_module(model: Any) -> bool:
-    return any(c.__module__.startswith("torch.nn") for c in type(model).__mro__)
 
 
 class Metrics:
@@ -135,7 +109,12 @@ class Service:
         max_rows: int,
     ) -> None:
         self.model, self.name = model, name
-        self.predict = predictor(model)
+        from mltest._models import predictor
+
+        predict = predictor(model)
+        if predict is None:  # serve() refuses such a model first, naming it
+            raise TypeError(type(model).__name__)
+        self.predict = predict
         self.features = Features(model, schema)
         self.tokens, self.addresses, self.audit = tokens, addresses, audit
         self.max_body_bytes, self.max_rows = max_body_bytes, max_rows
@@ -152,8 +131,8 @@ class Service:
 
         return Starlette(
             routes=[  # the prediction routes first: routes are matched in order
-                Route("/predict", self.predict_records, methods=["POST"]),
-                Route("/v2/models/{name}/infer", self.infer, methods=["POST"]),
+                Route("/predict", self.predict_route, methods=["POST"]),
+                Route("/v2/models/{name}/infer", self.predict_route, methods=["POST"]),
                 Route("/v2/health/live", self.live, methods=["GET"]),
                 Route("/v2/health/ready", self.live, methods=["GET"]),
                 Route("/v2", self.server_metadata, methods=["GET"]),
@@ -186,12 +165,10 @@ class Service:
             }
         )
 
-    async def infer(self, request: Any) -> Any:
-        status, answer = self.answer(request.scope["mltest"], v2=True)
-        return _json(answer, status)
-
-    async def predict_records(self, request: Any) -> Any:
-        status, answer = self.answer(request.scope["mltest"], v2=False)
+    async def predict_route(self, request: Any) -> Any:
+        """Behind the guard, a POST to either prediction path is answered before routing;
+        the routes stand for the other methods (405) and for the app used on its own."""
+        status, answer = self.answer(request.scope["mltest"], v2=request.url.path != "/predict")
         return _json(answer, status)
 
     def answer(self, state: dict[str, Any], *, v2: bool) -> tuple[int, dict[str, Any]]:

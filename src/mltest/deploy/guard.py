@@ -17,7 +17,7 @@ from mltest.deploy.app import PUBLIC_PATHS, Service
 HOT = ("/predict", "/v2/models/{name}/infer")  # answered by the guard, past the router
 
 
-def endpoint_of(path: str, name: str) -> tuple[str, str | None]:
+def endpoint_of(path: str) -> tuple[str, str | None]:
     """(the path's label for metrics, the scope a caller needs; None for open paths)."""
     if path in PUBLIC_PATHS:
         return path, None
@@ -48,7 +48,7 @@ class Guard:
         service = self.service
         started = time.perf_counter()
         cpu = time.thread_time()
-        endpoint, needed = endpoint_of(scope["path"], service.name)
+        endpoint, needed = endpoint_of(scope["path"])
         state: dict[str, Any] = {
             "request_id": f"{service.prefix}-{next(service.counter)}",
             "endpoint": endpoint,

@@ -174,15 +174,13 @@ def _name(model: Any, name: Any) -> str:
 
 
 def _check_model(model: Any) -> None:
-    from mltest.deploy.app import predictor
+    from mltest._models import predictor
 
-    try:
-        predictor(model)
-    except TypeError:
+    if predictor(model) is None:
         raise UsageError(
             f"model={arguments.short(model)}: needs a predict method, or to be a torch "
             "module or a callable"
-        ) from None
+        )
     if hasattr(model, "predict") and hasattr(model, "get_params"):
         from sklearn.exceptions import NotFittedError
         from sklearn.utils.validation import check_is_fitted
