@@ -2,9 +2,12 @@
 report (``pytest --mltest broken_examples/ --mltest-report report``) and named by
 ``mltest gate report/report.json``.
 
+- data-collection: the loan system's export lost the outcomes of one applicant in 40
+  (orphans in the join);
 - model-analysis: a model that charges one region more (biased across groups);
 - deployment: an endpoint that takes 1.2 s a request (p99 over the main job's 1 s);
-- monitoring: next month's applicants earn a third less (drifted inputs);
+- monitoring: next month's applicants earn a third less (drifted inputs), and a month in
+  production whose applicants carry twice the debt from its 15th day (a replay alert);
 - (code and reproducibility: the other modules of broken_examples/.)
 """
 
@@ -14,7 +17,15 @@ import time
 
 import numpy as np
 import pytest
-from examples.credit import SCHEMA, applicants, defaults, train, training_data
+from examples.credit import (
+    SCHEMA,
+    applicants,
+    defaults,
+    production,
+    sources,
+    train,
+    training_data,
+)
 
 import mltest
 
@@ -34,6 +45,14 @@ class SlowModel:
     def predict(self, frame):
         time.sleep(1.2)
         return train().predict(frame)
+
+
+@pytest.mark.mltest_stage("data-collection")
+def test_outcomes_with_missing_rows_fail_the_join():
+    applications, outcomes = sources()
+    lost = outcomes.load().iloc[::40].index
+    outcomes = mltest.data.Source("outcomes", outcomes.load().drop(index=lost))
+    mltest.data.check_join(applications, outcomes, on="applicant_id")
 
 
 @pytest.mark.mltest_stage("model-analysis")
@@ -67,3 +86,15 @@ def test_drifted_inputs_fail_the_drift_check():
     next_month["income"] *= 0.66  # a recession, or a currency bug upstream
     columns = ["income", "debt", "age", "region"]
     mltest.monitor.assert_no_drift(frame[columns], next_month[columns])
+
+
+@pytest.mark.mltest_stage("monitoring")
+def test_a_month_with_doubled_debt_raises_replay_alerts():
+    frame, _ = training_data()
+    month = production(days=30, per_day=300, seed=6)
+    late = month["decided_at"] >= "2026-11-15"
+    month.loc[late, "debt"] = (month.loc[late, "debt"] * 2).clip(upper=200_000)
+    columns = ["income", "debt", "age", "region"]
+    mltest.monitor.assert_no_alerts(
+        train(), month, time_column="decided_at", reference=frame[columns], labels="defaulted"
+    )

@@ -18,7 +18,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 import mltest
-from mltest.data import Column, Schema
+from mltest.data import Column, Schema, Source
 
 REGIONS = ["north", "south", "east", "west"]
 SCHEMA = Schema(
@@ -53,10 +53,43 @@ def defaults(frame: pd.DataFrame, seed: int) -> np.ndarray:
     return (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
 
 
+def production(days: int, per_day: int, seed: int, *, start: str = "2026-11-01") -> pd.DataFrame:
+    """``days`` of decisions in production: the applicants, when each was decided
+    (``decided_at``, ascending) and whether they defaulted (``defaulted``, known later)."""
+    frame = applicants(days * per_day, seed=seed)
+    offsets = np.sort(np.random.default_rng(seed + 1).integers(0, days * 86_400, len(frame)))
+    frame["decided_at"] = pd.Timestamp(start) + pd.to_timedelta(offsets, unit="s")
+    frame["defaulted"] = defaults(frame, seed=seed + 2)
+    return frame
+
+
 @functools.cache
 def training_data() -> tuple[pd.DataFrame, np.ndarray]:
     frame = applicants(8_000, seed=0)
     return frame, defaults(frame, seed=1)
+
+
+def sources(now: str = "2026-11-01") -> tuple[Source, Source]:
+    """Where the training data comes from: the applications received in the 30 days before
+    ``now`` (one row per applicant) and, from the loan system, whether each defaulted."""
+    frame, y = training_data()
+    seconds = np.random.default_rng(9).integers(0, 30 * 86_400, len(frame))
+    received = pd.Timestamp(now) - pd.to_timedelta(seconds, unit="s")
+    applications = Source(
+        "applications",
+        frame.assign(received_at=received),
+        timestamp="received_at",
+        max_age="1D",  # the export runs daily
+        volume=(6_000, 12_000),
+        key="applicant_id",
+    )
+    outcomes = Source(
+        "outcomes",
+        pd.DataFrame({"applicant_id": frame["applicant_id"], "defaulted": y}),
+        volume=(6_000, 12_000),
+        key="applicant_id",
+    )
+    return applications, outcomes
 
 
 @functools.cache

@@ -1,4 +1,4 @@
-"""The credit model through the lifecycle: its data, its behaviour towards groups and
+"""The credit model through the lifecycle: its sources and data, its behaviour towards groups and
 slices, its service under load with access control, and its inputs a month later.
 
 Each test names its stage, so ``pytest --mltest examples/`` ends with one line per stage
@@ -11,7 +11,24 @@ import numpy as np
 import pytest
 
 import mltest
-from examples.credit import SCHEMA, applicants, defaults, train, training_data
+from examples.credit import (
+    SCHEMA,
+    applicants,
+    defaults,
+    production,
+    sources,
+    train,
+    training_data,
+)
+
+INPUTS = ["income", "debt", "age", "region"]
+
+
+@pytest.mark.mltest_stage("data-collection")
+def test_sources_are_fresh_full_and_join_one_to_one():
+    applications, outcomes = sources()
+    mltest.data.check_sources([applications, outcomes], now="2026-11-01 06:00")
+    mltest.data.check_join(applications, outcomes, on="applicant_id")
 
 
 @pytest.mark.mltest_stage("data-verification")
@@ -65,7 +82,16 @@ def test_served_with_access_control_under_load(mltest_server):
 def test_next_month_inputs_have_not_drifted():
     frame, _ = training_data()
     next_month = applicants(4_000, seed=5)
-    mltest.monitor.assert_no_drift(
-        frame[["income", "debt", "age", "region"]], next_month[["income", "debt", "age", "region"]]
-    )
+    mltest.monitor.assert_no_drift(frame[INPUTS], next_month[INPUTS])
     assert np.isfinite(train().predict_proba(next_month)).all()
+
+
+@pytest.mark.mltest_stage("monitoring")
+def test_a_month_in_production_replays_without_an_alert():
+    # what monitoring would have said, day by day: the inputs and predictions against the
+    # training data, and accuracy (once the defaults are known) against its first week
+    frame, _ = training_data()
+    month = production(days=30, per_day=300, seed=6)
+    mltest.monitor.assert_no_alerts(
+        train(), month, time_column="decided_at", reference=frame[INPUTS], labels="defaulted"
+    )

@@ -152,9 +152,12 @@ def run(report_path: str, baseline_path: str | None, config: str | None) -> int:
         print(f"mltest gate: refused ({len(broken)} rule(s) broken; {summary})")
         for line in broken:
             print(f"  {line}")
-        return 1
-    print(f"mltest gate: passed ({summary})")
-    return 0
+    else:
+        print(f"mltest gate: passed ({summary})")
+    page = Path(report_path).with_name("report.html")
+    if page.is_file():
+        print(f"mltest gate: the report to read is {page}")
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,7 @@ import numpy as np
 
 from mltest import arguments
 from mltest.engine import Violation, call_user
-from mltest.errors import CheckFailure, UsageError
+from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
 
 MIN_SAMPLES = 5  # the fewest timings a regression verdict is computed from
@@ -383,15 +383,15 @@ class PerfGate:
         self.verdict = regression_verdict(
             baseline, samples, threshold=self.threshold, alpha=self.alpha
         )
-        if self.verdict.regressed:
-            report = Report(self.nodeid, kind="perf", stage="performance")
-            report.add(
-                PropertyResult(
-                    "no_regression",
-                    "failed",
-                    f"{self.verdict} (baseline {path})",
-                    figures=dataclasses.asdict(self.verdict),
-                )
+        report = Report(self.nodeid, kind="perf", stage="performance")
+        report.data.update(baseline=baseline, samples=samples)  # for the report's plot
+        report.add(
+            PropertyResult(
+                "no_regression",
+                "failed" if self.verdict.regressed else "passed",
+                f"{self.verdict} (baseline {path})",
+                figures=dataclasses.asdict(self.verdict),
             )
-            raise CheckFailure(report.failure_message(), report=report)
+        )
+        report.conclude(raise_on_failure=True)
         return result

@@ -7,9 +7,11 @@ a fixed code a program can read (never text to grep for).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from mltest.errors import CheckFailure
@@ -44,6 +46,18 @@ STAGES: tuple[str, ...] = (
 
 # Called with every concluded Report (``mltest.stages`` listens during a test's call).
 LISTENERS: list[Any] = []
+
+
+@contextlib.contextmanager
+def unheard() -> Iterator[None]:
+    """Reports concluded inside the block reach no listener: for a check built of other
+    checks (a replay's drift report per window), whose own report is the one to record."""
+    saved = LISTENERS[:]
+    LISTENERS.clear()
+    try:
+        yield
+    finally:
+        LISTENERS[:] = saved
 
 
 @dataclasses.dataclass
@@ -102,7 +116,9 @@ class Report:
     ``kind`` names the checker that produced it (``transformer``, ``metric``, ...),
     ``stage`` its lifecycle stage, ``seed`` the seed it ran with and ``seconds`` how long
     it took. ``details``, when set, replaces the per-property blocks of the failure
-    message with the kind's own rendering (a validation report's table, say).
+    message with the kind's own rendering (a validation report's table, say). ``data``
+    holds what the report's plot is drawn from (a load test's latencies, a drift check's
+    two profiles, a fairness check's group table, ...): kept in memory, never saved.
     """
 
     subject: str
@@ -113,6 +129,7 @@ class Report:
     seconds: float | None = None
     details: str | None = None
     cause: BaseException | None = dataclasses.field(default=None, repr=False, compare=False)
+    data: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:

@@ -233,12 +233,13 @@ def _summary_of(report: Any) -> dict[str, Any]:
     """A check an ordinary test ran, for its record: what it checked and measured, and its
     plot where its kind has one (a PNG as a data URL)."""
     from mltest.report import to_jsonable
+    from mltest.report_plots import data_url
 
     return {
         "subject": report.subject,
         "kind": report.kind,
         "passed": report.passed,
-        "plot": _plot(report),
+        "plot": data_url(report),
         "results": [
             {
                 "name": r.name,
@@ -249,43 +250,6 @@ def _summary_of(report: Any) -> dict[str, Any]:
             for r in report.results[:100]
         ],
     }
-
-
-def _plot(report: Any) -> str | None:
-    """The report's picture: the latency histogram of a load test, the weakest slices of a
-    slice check. None where the kind has none or matplotlib is not installed."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return None
-    figure = None
-    if report.kind == "load" and getattr(report, "latencies", None) is not None:
-        from mltest.deploy.plots import plot_latency
-
-        figure = plot_latency(report)
-    elif report.kind == "slices":
-        import pandas as pd
-
-        from mltest.analysis.plots import plot_slices
-
-        rows = [
-            {"slice": r.name.removeprefix("slice: "), **r.figures}
-            for r in report.results
-            if r.name.startswith("slice: ")
-        ]
-        if rows:
-            figure = plot_slices(pd.DataFrame(rows))
-    if figure is None:
-        return None
-    import base64
-    import io
-
-    from mltest._plot import pyplot
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=72)
-    pyplot().close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _fingerprint() -> dict[str, Any]:

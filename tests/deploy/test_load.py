@@ -54,7 +54,7 @@ def test_percentiles_are_exact_and_thresholds_judge_them(numeric_model, tmp_path
             raise_on_failure=False,
             save_baseline=tmp_path / "base.json",
         )
-    latencies = np.sort(report.latencies)
+    latencies = np.sort(report.data["latencies"])
     figures = report["load"].figures
     assert figures["requests"] == figures["answered"] == len(latencies) == 300
     assert figures["p50"] == latencies[149]

@@ -140,3 +140,46 @@ def test_unsorted_times_and_a_failing_model_are_usage_errors(reference, model):
 
     with pytest.raises(mltest.UsageError, match="predict raised KeyError"):
         replay(broken, live, time_column="at", reference=reference[INPUTS])
+
+
+def test_check_replay_fails_the_drifted_column_and_passes_the_rest(reference, model):
+    live = _stream(40, 500, 6, start="2026-03-01", drift_from="2026-03-25")
+    live["order_id"] = [f"o{i}" for i in range(len(live))]  # an identifier: not judged
+    report = mltest.monitor.check_replay(
+        model,
+        live,
+        time_column="at",
+        reference=reference[INPUTS].assign(order_id=[f"r{i}" for i in range(len(reference))]),
+        labels="label",
+        raise_on_failure=False,
+    )
+    assert report.kind == "replay"
+    assert report.stage == "monitoring"
+    assert report.failed == ["drift: noise"]
+    noise = report["drift: noise"]
+    assert "first 2026-03-25" in noise.message
+    assert noise.figures["drifted_windows"][0] == "2026-03-25"
+    assert noise.figures["alerts"] == 1
+    assert "not judged: 24000 distinct values" in report["drift: order_id"].message
+    assert report["drift: x0"].status == "passed"
+    assert report["accuracy"].status == "passed"
+    assert "2026-03-25 drift alert on noise" in report.details
+    assert report.data["replay"].alerts[0].subject == "noise"
+    with pytest.raises(mltest.CheckFailure, match="drift alert on noise"):
+        mltest.monitor.assert_no_alerts(model, live, time_column="at", reference=reference[INPUTS])
+
+
+def test_a_replay_is_one_report_to_a_listener_not_one_per_window(reference, model):
+    from mltest.report import LISTENERS
+
+    heard = []
+    LISTENERS.append(heard.append)
+    try:
+        report = mltest.monitor.check_replay(
+            model, _stream(12, 300, 7), time_column="at", reference=reference[INPUTS]
+        )
+    finally:
+        LISTENERS.remove(heard.append)
+    assert heard == [report]
+    assert report.passed
+    assert len(report.data["replay"].drift) == 12

@@ -160,6 +160,11 @@ def _built(name):
         "SequentialFeatureSelector": lambda: feature_selection.SequentialFeatureSelector(
             lr(), n_features_to_select=1, cv=2
         ),
+        # iterative solvers capped (defaults: 1,000 iterations) to keep the sweep quick; the
+        # properties hold whether or not the solver has converged
+        "DictionaryLearning": lambda: decomposition.DictionaryLearning(max_iter=100),
+        "SparsePCA": lambda: decomposition.SparsePCA(max_iter=100),
+        "MiniBatchSparsePCA": lambda: decomposition.MiniBatchSparsePCA(max_iter=50),
         "SparseCoder": lambda: decomposition.SparseCoder(
             dictionary=np.array([[1.0, 0.0], [0.6, 0.8]])
         ),

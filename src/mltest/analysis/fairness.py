@@ -139,6 +139,7 @@ def check_fairness(
         confidence=confidence,
     )
     report = Report(f"fairness ({criterion})", kind="fairness", stage="model-analysis")
+    report.data.update(table=table, rates=list(rates), limit=max_difference)
     for rate in rates:
         if max_difference is not None:
             report.add(_compare(table, rate, "difference", max_difference, confidence))

@@ -63,7 +63,8 @@ def load_test(
     count as ``Timeout`` errors. ``payloads``: one body or a list of bodies (dicts are sent
     as JSON, ``bytes`` as they are) sent in turn; none means GET. The report's
     ``figures`` (on its ``load`` result) hold the percentiles (seconds), ``rps``,
-    ``error_rate``, status and exception counts; ``report.latencies`` every latency.
+    ``error_rate``, status and exception counts; ``report.data["latencies"]`` every
+    latency (seconds).
     """
     host, port, target = _loopback(url)
     spec = _Spec(rate, concurrency, duration, requests, grace)
@@ -105,7 +106,7 @@ def load_test(
     )
     for name, (op, value, relative) in rules.items():
         report.add(_judge(name, op, value, relative, figures, baseline))
-    report.latencies = latencies  # type: ignore[attr-defined]
+    report.data["latencies"] = latencies
     if save_baseline is not None:
         Path(save_baseline).write_text(json.dumps({"figures": figures}, indent=2) + "\n")
     return report.conclude(raise_on_failure)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def plot_latency(report: Any) -> Figure:
     """A histogram of every latency of a ``load_test`` report (log-scaled milliseconds),
     with p50, p99 and max marked and any latency threshold drawn as a limit."""
-    latencies = getattr(report, "latencies", None)
+    latencies = getattr(report, "data", {}).get("latencies")
     if latencies is None:
         raise UsageError("report: not a load_test report (it holds no latencies)")
     ms = np.asarray(latencies, dtype=float) * 1e3

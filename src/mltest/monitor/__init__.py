@@ -11,7 +11,7 @@ from mltest.monitor.drift import DEFAULT_THRESHOLDS, assert_no_drift, check_drif
 from mltest.monitor.performance import Timeline, check_performance, performance_timeline
 from mltest.monitor.plots import plot_column
 from mltest.monitor.profile import Profile, merge, profile
-from mltest.monitor.replay import Alert, Replay, replay
+from mltest.monitor.replay import Alert, Replay, assert_no_alerts, check_replay, replay
 from mltest.monitor.store import Store
 
 __all__ = [
@@ -21,9 +21,11 @@ __all__ = [
     "Replay",
     "Store",
     "Timeline",
+    "assert_no_alerts",
     "assert_no_drift",
     "check_drift",
     "check_performance",
+    "check_replay",
     "merge",
     "performance_timeline",
     "plot_column",

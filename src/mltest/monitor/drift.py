@@ -120,6 +120,7 @@ def check_drift(
     for name in ref.columns:
         tests.extend(_column_tests(str(name), ref.columns[name], cur.columns[name], name, limits))
     report = Report("drift", kind="drift", stage="monitoring")
+    report.data.update(reference=ref, current=cur)  # for the report's plot
     for result in _verdicts(tests, alpha):
         report.add(result)
     bad = [r for r in report.results if r.status != "passed"]

@@ -197,6 +197,7 @@ def check_performance(
         proba=proba,
     )
     report = Report(f"{metric} over time", kind="performance", stage="monitoring")
+    report.data["timeline"] = timeline
     report.add(_verdict(timeline, min_change, alpha))
     return report.conclude(raise_on_failure)
 

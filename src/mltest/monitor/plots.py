@@ -41,9 +41,44 @@ def plot_column(reference: Any, current: Any, column: Hashable) -> Figure:
         if column not in frame.columns:
             raise UsageError(f"column={column!r}: not a column of the current data")
         cur = build_profile(frame[[column]], ref.select([column]), None, "current")
-    r, c = ref.columns[column], cur.columns[column]
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
+    _draw_column(ax, ref.columns[column], cur.columns[column], column)
+    fig.tight_layout()
+    return fig
+
+
+def plot_drift(report: Any, *, top: int = 4) -> Figure:
+    """The columns of a ``check_drift`` report worth a look, drawn as ``plot_column`` draws
+    one: failed columns first, then the largest effects relative to their thresholds, at
+    most ``top`` of them."""
+    data = getattr(report, "data", {})
+    if getattr(report, "kind", None) != "drift" or "reference" not in data:
+        raise UsageError("report: not a check_drift report (it holds no profiles)")
+    ref, cur = data["reference"], data["current"]
+    rank: dict[Hashable, tuple[int, float]] = {}
+    for result in report.results:
+        column = result.figures["column"]
+        effect, limit = result.figures.get("effect"), result.figures.get("threshold")
+        size = float(effect) / float(limit) if effect is not None and limit else 0.0
+        key = (int(result.status == "failed"), size if np.isfinite(size) else 0.0)
+        rank[column] = max(rank.get(column, key), key)
+    shown = sorted(rank, key=lambda c: rank[c], reverse=True)[: max(int(top), 1)]
+    plt = _pyplot()
+    ncols = min(len(shown), 2)
+    nrows = -(-len(shown) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3 * nrows), squeeze=False)
+    for ax, column in zip(axes.flat, shown, strict=False):
+        _draw_column(ax, ref.columns[column], cur.columns[column], column)
+        if rank[column][0]:
+            ax.set_title(f"{column}: drifted", color=ALERT)
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_column(ax: Any, r: Any, c: Any, column: Hashable) -> None:
     if isinstance(r, NumericColumn) and isinstance(c, NumericColumn):
         edges = r.edges
         shown = edges if r.family == "numeric" else pd.to_datetime(edges.astype(np.int64))
@@ -63,9 +98,7 @@ def plot_column(reference: Any, current: Any, column: Hashable) -> Figure:
     else:
         raise UsageError(f"column={column!r}: a different kind of column on each side")
     ax.set_title(f"{column}: reference and current")
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    return fig
+    ax.legend(frameon=False, fontsize=8)
 
 
 def plot_timeline(timeline: Timeline) -> Figure:

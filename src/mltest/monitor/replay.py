@@ -25,7 +25,7 @@ from mltest.monitor.drift import ALPHA, check_drift
 from mltest.monitor.performance import METRICS, performance_timeline
 from mltest.monitor.profile import Profile, build_profile
 from mltest.monitor.store import Store
-from mltest.report import Report
+from mltest.report import PropertyResult, Report, unheard
 
 PREDICTION = "prediction"
 
@@ -131,13 +131,14 @@ def replay(
             at = positions.to_numpy()
             part = watched.iloc[at]
             summary = build_profile(part, ref_profile, None, "frame")
-            report = check_drift(
-                ref_profile,
-                summary,
-                thresholds=thresholds,
-                alpha=per_window,
-                raise_on_failure=False,
-            )
+            with unheard():  # the replay's report is the one a session records
+                report = check_drift(
+                    ref_profile,
+                    summary,
+                    thresholds=thresholds,
+                    alpha=per_window,
+                    raise_on_failure=False,
+                )
             drift_reports[start] = report
             if sink is not None:
                 sink.log_predictions(
@@ -209,6 +210,73 @@ def replay(
         for alert in alerts:
             on_alert(alert)
     return Replay(timeline, alerts, drift_reports)
+
+
+def check_replay(
+    model: Any, frame: pd.DataFrame, *, raise_on_failure: bool = True, **options: Any
+) -> Report:
+    """``replay`` as a check (``options`` are ``replay``'s): one result per watched input
+    column and for the predictions (``failed`` when monitoring would have raised a drift
+    alert on it, naming the windows), and one for the metric where ``labels`` are given
+    (``failed`` on a performance alert). ``report.data["replay"]`` holds the ``Replay``;
+    raised as ``CheckFailure`` when it failed and ``raise_on_failure``."""
+    __tracebackhide__ = True
+    arguments.flag("raise_on_failure", raise_on_failure)
+    result = replay(model, frame, **options)
+    report = Report(f"replay of {type(model).__name__}", kind="replay", stage="monitoring")
+    report.data["replay"] = result
+    watched: dict[str, list[str]] = {}  # column: why a test of it was not judged, if one was not
+    for drift in result.drift.values():
+        for r in drift.results:
+            why = watched.setdefault(str(r.figures["column"]), [])
+            if r.status == "skipped" and r.message not in why:
+                why.append(r.message)  # an identifier's distribution, say
+    windows = len(result.timeline)
+    for column, skipped in watched.items():
+        hit = result.timeline[result.timeline["drifted"].map(lambda c, k=column: k in c)]
+        alerts = [a for a in result.alerts if a.kind == "drift" and a.subject == column]
+        figures = {
+            "windows": windows,
+            "drifted_windows": [_when(t) for t in hit["start"]],
+            "alerts": len(alerts),
+        }
+        if alerts:
+            message = (
+                f"drifted in {len(hit)} of {windows} windows, first {_when(alerts[0].window)}: "
+                f"{alerts[0].message}"
+            )
+            report.add(PropertyResult(f"drift: {column}", "failed", message, figures=figures))
+        else:
+            message = f"no drift alert in {windows} windows"
+            if skipped:
+                message += f" (not judged: {skipped[0]})"
+            report.add(PropertyResult(f"drift: {column}", "passed", message, figures=figures))
+    if "value" in result.timeline:
+        metric = options.get("metric", "accuracy")
+        alarms = [a for a in result.alerts if a.kind == "performance"]
+        figures = {"alerts": len(alarms)}
+        if alarms:
+            report.add(PropertyResult(metric, "failed", alarms[0].message, figures=figures))
+        else:
+            held = f"{metric} held in {windows} windows"
+            report.add(PropertyResult(metric, "passed", held, figures=figures))
+    if not report.passed:
+        report.details = "\n".join(
+            f"{_when(a.window)} {a.kind} alert on {a.subject}: {a.message}" for a in result.alerts
+        )
+    return report.conclude(raise_on_failure)
+
+
+def assert_no_alerts(model: Any, frame: pd.DataFrame, **options: Any) -> Report:
+    """``check_replay`` raising ``CheckFailure`` listing every alert; returns the
+    ``Report`` otherwise."""
+    __tracebackhide__ = True
+    return check_replay(model, frame, **options)
+
+
+def _when(start: pd.Timestamp) -> str:
+    """A window's start as a reader writes it: the date alone for a window from midnight."""
+    return str(start.date()) if start == start.normalize() else str(start)
 
 
 def _store(store: Any) -> tuple[Store | None, bool]:
