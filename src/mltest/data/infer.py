@@ -102,7 +102,14 @@ def infer_schema(
     (0.0, 16.0)
     """
     if not isinstance(df, pd.DataFrame):
-        raise UsageError(f"df={type(df).__name__}: infer_schema takes a pandas DataFrame")
+        from mltest.scale import is_distributed
+
+        hint = (
+            " (infer from a sample, ddf.head(100_000), then validate the whole frame)"
+            if is_distributed(df)
+            else ""
+        )
+        raise UsageError(f"df={type(df).__name__}: infer_schema takes a pandas DataFrame{hint}")
     if len(df) == 0:
         raise UsageError("df has no rows: there is nothing to learn a schema from")
     if not 0 <= margin <= 10:

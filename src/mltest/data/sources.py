@@ -1,5 +1,10 @@
 """Collection checks over data sources: freshness, volume, keys, joins, duplicates and
-schema agreement. Every check is one ``PropertyResult`` in the shared ``Report``."""
+schema agreement. Every check is one ``PropertyResult`` in the shared ``Report``.
+
+A source's rows are a pandas or a Dask DataFrame: the checks are written in operations
+both engines run (row counts, ``drop_duplicates``, ``merge``, group sizes), Dask's computed
+where they lie; example rows come from an ordered scan of the partitions, so they are the
+rows pandas would show."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from mltest import arguments
 from mltest.data.schema import Schema
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
+from mltest.scale import engine_of, is_distributed
 
 
 @dataclasses.dataclass
@@ -57,11 +63,16 @@ class Source:
 def _load(name: str, data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
+    if is_distributed(data):
+        engine_of(data, f"source {name!r}: data must be a DataFrame, a callable or a file path")
+        return data
     if isinstance(data, (str, Path)):
         return read_table(data)
     if callable(data):
         out = data()
-        if not isinstance(out, pd.DataFrame):
+        if is_distributed(out):
+            engine_of(out, f"source {name!r}: its loader returned {type(out).__name__}")
+        elif not isinstance(out, pd.DataFrame):
             raise UsageError(
                 f"source {name!r}: its loader returned {type(out).__name__}, not a DataFrame"
             )
@@ -107,7 +118,7 @@ def _freshness(src: Source, df: pd.DataFrame, now: pd.Timestamp) -> PropertyResu
     name = f"{src.name}.freshness"
     if src.timestamp not in df.columns:
         return _result(name, False, f"timestamp column {src.timestamp!r} is missing")
-    newest = pd.to_datetime(df[src.timestamp]).max()
+    newest = _value(_datetimes(df[src.timestamp]).max())
     if pd.isna(newest):
         return _result(name, False, "no timestamps at all")
     age = now - newest
@@ -120,11 +131,27 @@ def _freshness(src: Source, df: pd.DataFrame, now: pd.Timestamp) -> PropertyResu
     )
 
 
+def _value(x: Any) -> Any:
+    """A Dask result computed; a pandas one as it is."""
+    return x.compute() if hasattr(x, "compute") else x
+
+
+def _datetimes(s: Any) -> Any:
+    if is_distributed(s):
+        import dask.dataframe as dd
+
+        return dd.to_datetime(s)
+    return pd.to_datetime(s)
+
+
 def _key_unique(src: Source, df: pd.DataFrame) -> PropertyResult:
     keys = [src.key] if isinstance(src.key, str) else list(src.key or [])
-    dup = df.duplicated(subset=keys, keep=False)
-    n = int(dup.sum())
-    rows = df.index[dup.to_numpy()][:5].tolist()
+    if is_distributed(df):
+        n, rows = engine_of(df, "df").repeated_keys(df, keys)
+    else:
+        dup = df.duplicated(subset=keys, keep=False)
+        n = int(dup.sum())
+        rows = df.index[dup.to_numpy()][:5].tolist()
     return _result(
         f"{src.name}.key_unique",
         n == 0,
@@ -174,7 +201,7 @@ def check_sources(
         if src.schema is not None:
             for r in src.schema.validate(df).results:
                 report.add(dataclasses.replace(r, name=f"{src.name}.{r.name}"))
-        dup = int(df.duplicated().sum())
+        dup = len(df) - len(df.drop_duplicates())  # rows repeating an earlier one
         report.add(
             _result(f"{src.name}.duplicate_rows", dup == 0, f"{dup} duplicated row(s)", count=dup)
         )
@@ -186,7 +213,11 @@ def check_sources(
 
 def _sources(argument: str, sources: Any, *, at_least: int) -> list[Source]:
     """A list of ``Source``s, at least ``at_least`` of them, with distinct names."""
-    if isinstance(sources, (Source, pd.DataFrame, str)) or not isinstance(sources, Sequence):
+    if (
+        isinstance(sources, (Source, pd.DataFrame, str))
+        or is_distributed(sources)
+        or not isinstance(sources, Sequence)
+    ):
         raise UsageError(f"{argument}={sources!r:.60}: must be a list of mltest.data.Source")
     sources = list(sources)
     if len(sources) < at_least:
@@ -235,7 +266,9 @@ def check_join(
     arguments.number("max_fanout", max_fanout, minimum=1)
     arguments.flag("raise_on_failure", raise_on_failure)
     for label, side in (("left", left), ("right", right)):
-        if not isinstance(side, (Source, pd.DataFrame)):
+        if is_distributed(side):
+            engine_of(side, f"{label}={type(side).__name__}")
+        elif not isinstance(side, (Source, pd.DataFrame)):
             raise UsageError(f"{label}={side!r:.60}: must be a Source or a DataFrame")
     if not on or not isinstance(on, (str, list, tuple)):
         raise UsageError(f"on={on!r}: must be a column name or a list of them")
@@ -249,7 +282,7 @@ def check_join(
         if missing:
             raise UsageError(f"on={on!r}: {label} has no column(s) {missing}")
     report = Report(f"{lname} join {rname}", kind="join", stage="data-collection")
-    dup = int(rdf.duplicated(subset=keys).sum())
+    dup = len(rdf) - len(rdf[keys].drop_duplicates())  # rows repeating an earlier key
     report.add(
         _result(
             f"{rname}.key_unique",
@@ -260,9 +293,12 @@ def check_join(
     )
     lkeys = ldf[keys].drop_duplicates()
     matched = lkeys.merge(rdf[keys].drop_duplicates(), how="left", on=keys, indicator=True)
-    orphans = int((matched["_merge"] == "left_only").sum())
+    orphans = int(_value((matched["_merge"] == "left_only").sum()))
     rate = orphans / max(len(lkeys), 1)
-    sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
+    if is_distributed(ldf) or is_distributed(rdf):
+        sample = engine_of(ldf if is_distributed(ldf) else rdf, "left").orphans(ldf, rdf, keys)
+    else:
+        sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
     report.add(
         _result(
             f"{lname}->{rname}.orphans",

@@ -6,38 +6,68 @@ number of failing rows, a few example row indices and values, and a one-line sum
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mltest import arguments
-from mltest.data.schema import Column, Schema
+from mltest.data.schema import Column, Rule, Schema
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
 
 EXAMPLES = 5
 
 
-def _failure(name: str, mask: np.ndarray, s: Any, what: str) -> PropertyResult:
-    """A failed check with its count and the first few failing rows (values fetched for
-    those rows only: materialising a whole text column costs more than the check)."""
+@dataclasses.dataclass
+class Finding:
+    """The rows of one part of the data that break one (column, rule) pair: how many, and
+    the first ``EXAMPLES`` of them (index labels and values). Findings of the parts of a
+    partitioned frame add up (``+``) to the finding of the whole, in partition order."""
+
+    name: str
+    what: str
+    count: int
+    rows: list[Any]
+    values: list[Any]
+
+    def __add__(self, other: Finding) -> Finding:
+        keep = EXAMPLES - len(self.rows)
+        return Finding(
+            self.name,
+            self.what,
+            self.count + other.count,
+            self.rows + other.rows[:keep],
+            self.values + other.values[:keep],
+        )
+
+    def result(self) -> PropertyResult:
+        return PropertyResult(
+            self.name,
+            "failed",
+            f"{self.count} row(s) {self.what}",
+            counterexample={"rows": list(self.rows), "values": list(self.values)},
+            examples=self.count,
+        )
+
+
+def _finding(name: str, mask: np.ndarray, s: Any, what: str) -> Finding:
+    """The failing rows of ``mask``, values fetched for the first few only (materialising a
+    whole text column costs more than the check)."""
     rows = np.flatnonzero(mask)
     sample = rows[:EXAMPLES]
     if isinstance(s, pd.Series):
         index, shown = s.index[sample], [_plain(v) for v in s.iloc[sample]]
     else:  # (index, values) of a cross-column rule
         index, shown = s[0][sample], [_plain(v) for v in s[1][sample]]
-    return PropertyResult(
-        name,
-        "failed",
-        f"{len(rows)} row(s) {what}",
-        counterexample={"rows": [_plain(i) for i in index], "values": shown},
-        examples=len(rows),
-    )
+    return Finding(name, what, len(rows), [_plain(i) for i in index], shown)
 
 
 def _plain(v: Any) -> Any:
+    if not isinstance(v, (str, bytes, tuple, list)) and pd.isna(v) is True:
+        return None  # NaN, NaT, pd.NA or None: one null, whatever the dtype holds it as
     if isinstance(v, (np.generic,)):
         return v.item()
     if isinstance(v, pd.Timestamp):
@@ -45,8 +75,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _kind_ok(col: Column, s: pd.Series) -> bool:
-    dtype = s.dtype
+def _kind_ok(col: Column, dtype: Any) -> bool:
     if col.kind == "int":
         return pd.api.types.is_integer_dtype(dtype) or (
             pd.api.types.is_float_dtype(dtype) and col.nullable  # ints with NaN become floats
@@ -110,15 +139,43 @@ def _length_mask(col: Column, s: pd.Series) -> np.ndarray:
     return bad
 
 
-def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
-    out: list[PropertyResult] = []
+RULES = ("nulls", "range", "categories", "unique", "length", "pattern")  # a column's order
+
+
+@dataclasses.dataclass
+class Scan:
+    """What one part of a frame gives the validation: its row count, the null rows of each
+    checked column (failing or not: the null limit is a share of the whole), and every
+    other failing rule but uniqueness (which needs the whole column). Scans of the parts of
+    a partitioned frame add up to the scan of the whole."""
+
+    rows: int
+    nulls: dict[str, Finding]
+    findings: dict[str, Finding]
+
+    def __add__(self, other: Scan) -> Scan:
+        nulls = {k: v + other.nulls[k] for k, v in self.nulls.items()}
+        findings = dict(self.findings)
+        for name, finding in other.findings.items():
+            findings[name] = findings[name] + finding if name in findings else finding
+        return Scan(self.rows + other.rows, nulls, findings)
+
+
+def scan(df: pd.DataFrame, columns: list[Column], rules: list[Rule]) -> Scan:
+    """Every row-wise rule of ``columns`` and ``rules`` on one (part of a) frame."""
+    nulls: dict[str, Finding] = {}
+    findings: dict[str, Finding] = {}
+    for col in columns:
+        null, found = _column_findings(col, df[col.name])
+        nulls[col.name] = null
+        findings.update((f.name, f) for f in found)
+    for rule in rules:
+        findings.update((f.name, f) for f in _rule_findings(rule, df))
+    return Scan(len(df), nulls, findings)
+
+
+def _column_findings(col: Column, s: pd.Series) -> tuple[Finding, list[Finding]]:
     prefix = col.name
-    if not _kind_ok(col, s):
-        return [
-            PropertyResult(
-                f"{prefix}.kind", "failed", f"dtype {s.dtype} is not {col.kind}", examples=len(s)
-            )
-        ]
     numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
     arr = (
         s.to_numpy(copy=False)
@@ -126,20 +183,14 @@ def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
         else None
     )
     null = _nulls(s, arr)
-    n_null = int(null.sum())
-    if n_null and (not col.nullable or n_null / max(len(s), 1) > col.max_null_fraction + 1e-12):
-        allowed = f"at most {col.max_null_fraction:.1%}" if col.nullable else "none"
-        out.append(_failure(f"{prefix}.nulls", null, s, f"null ({allowed} allowed)"))
+    allowed = f"at most {col.max_null_fraction:.1%}" if col.nullable else "none"
+    nulls = _finding(f"{prefix}.nulls", null, s, f"null ({allowed} allowed)")
     present = ~null
     checks = []
     if col.min is not None or col.max is not None:
         checks.append(("range", _range_mask(col, s, arr), f"outside [{col.min}, {col.max}]"))
     if col.categories is not None:
         checks.append(("categories", _category_mask(col, s, present), "with unseen categories"))
-    if col.unique:
-        checks.append(
-            ("unique", present & s.duplicated(keep=False).to_numpy(), "with duplicated values")
-        )
     if col.kind in ("string", "category") and (
         col.min_length is not None or col.max_length is not None
     ):
@@ -153,48 +204,21 @@ def _column_results(col: Column, s: pd.Series) -> list[PropertyResult]:
     if col.pattern is not None:
         matched = s.astype("string").str.fullmatch(col.pattern).to_numpy(dtype=bool, na_value=True)
         checks.append(("pattern", present & ~matched, f"not matching {col.pattern!r}"))
-    for rule, bad, what in checks:
-        if bad.any():
-            out.append(_failure(f"{prefix}.{rule}", bad, s, what))
-    return out
+    found = [_finding(f"{prefix}.{rule}", bad, s, what) for rule, bad, what in checks if bad.any()]
+    return nulls, found
 
 
-def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
-    if not isinstance(df, pd.DataFrame):
-        raise UsageError(f"df={type(df).__name__}: validate takes a pandas DataFrame")
-    if env is not None and env not in schema.environments:
-        raise UsageError(f"env={env!r}: the schema's environments are {schema.environments}")
-    report = Report("DataFrame", kind="schema", stage="data-verification")
-    results: list[PropertyResult] = []
-    checked = []
-    for col in schema.columns.values():
-        required = col.required_in is None or env is None or env in col.required_in
-        if col.name not in df.columns:
-            if required:
-                results.append(
-                    PropertyResult(f"{col.name}.present", "failed", "column is missing")
-                )
-            continue
-        checked.append(col.name)
-        results.extend(_column_results(col, df[col.name]))
-    extra = [c for c in df.columns if c not in schema.columns]
-    if extra and schema.strict:
-        results.append(PropertyResult("<columns>.extra", "failed", f"unexpected columns {extra}"))
-    for rule in schema.rules:
-        if rule.left in df.columns and rule.right in df.columns:
-            results.extend(_rule_results(rule, df))
-    if not results:
-        results.append(
-            PropertyResult("<schema>", "passed", f"{len(df)} rows, {len(checked)} columns valid")
-        )
-    for result in results:
-        report.add(result)
-    if not report.passed:
-        report.details = failure_table(report)
-    return report
+UNIQUE_WHAT = "with duplicated values"
 
 
-def _rule_results(rule: Any, df: pd.DataFrame) -> list[PropertyResult]:
+def duplicates(s: pd.Series) -> Finding:
+    """The rows of ``s`` whose (non-null) value occurs more than once."""
+    null = _nulls(s, None)
+    bad = ~null & s.duplicated(keep=False).to_numpy()
+    return _finding(f"{s.name}.unique", bad, s, UNIQUE_WHAT)
+
+
+def _rule_findings(rule: Rule, df: pd.DataFrame) -> list[Finding]:
     left, right = df[rule.left], df[rule.right]
     if rule.kind == "le":
         both = left.notna() & right.notna()
@@ -208,7 +232,94 @@ def _rule_results(rule: Any, df: pd.DataFrame) -> list[PropertyResult]:
     rows = np.flatnonzero(bad)[:EXAMPLES]
     pairs = np.empty(len(df), dtype=object)
     pairs[rows] = list(zip(left.iloc[rows], right.iloc[rows], strict=True))
-    return [_failure(f"rule: {rule.name}", bad, (df.index, pairs), what)]
+    return [_finding(f"rule: {rule.name}", bad, (df.index, pairs), what)]
+
+
+def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
+    """``df`` against ``schema``: a pandas frame, or a Dask one (each partition scanned
+    where it lies, the scans added up; see ``mltest.scale``)."""
+    if env is not None and env not in schema.environments:
+        raise UsageError(f"env={env!r}: the schema's environments are {schema.environments}")
+    if isinstance(df, pd.DataFrame):
+        return judge(
+            schema,
+            df.columns,
+            df.dtypes,
+            env,
+            lambda columns, rules: scan(df, columns, rules),
+            lambda name: duplicates(df[name]),
+        )
+    from mltest.scale import engine_of
+
+    engine = engine_of(df, f"df={type(df).__name__}: validate takes a pandas or Dask DataFrame")
+    return engine.validate(schema, df, env=env)
+
+
+def judge(
+    schema: Schema,
+    names: Any,
+    dtypes: Any,
+    env: str | None,
+    scanner: Callable[[list[Column], list[Rule]], Scan],
+    duplicated: Callable[[str], Finding],
+) -> Report:
+    """The validation report, whatever holds the rows: ``names`` and ``dtypes`` are the
+    frame's columns and their dtypes, ``scanner`` scans the rows for the given columns and
+    rules (one pass), ``duplicated`` finds one column's duplicated values."""
+    report = Report("DataFrame", kind="schema", stage="data-verification")
+    outcome: dict[str, str] = {}  # column: missing, kind (its dtype is wrong) or checked
+    for col in schema.columns.values():
+        required = col.required_in is None or env is None or env in col.required_in
+        if col.name not in names:
+            if required:
+                outcome[col.name] = "missing"
+        elif not _kind_ok(col, dtypes[col.name]):
+            outcome[col.name] = "kind"
+        else:
+            outcome[col.name] = "checked"
+    checked = [c for c in schema.columns.values() if outcome.get(c.name) == "checked"]
+    rules = [r for r in schema.rules if r.left in names and r.right in names]
+    seen = scanner(checked, rules)
+    found = dict(seen.findings)
+    for col in checked:
+        null = seen.nulls[col.name]
+        fraction = null.count / max(seen.rows, 1)
+        if null.count and (not col.nullable or fraction > col.max_null_fraction + 1e-12):
+            found[null.name] = null
+        if col.unique:
+            dup = duplicated(col.name)
+            if dup.count:
+                found[dup.name] = dup
+    results: list[PropertyResult] = []
+    for col in schema.columns.values():  # column by column, rule by rule
+        if outcome.get(col.name) == "missing":
+            results.append(PropertyResult(f"{col.name}.present", "failed", "column is missing"))
+        elif outcome.get(col.name) == "kind":
+            message = f"dtype {dtypes[col.name]} is not {col.kind}"
+            results.append(
+                PropertyResult(f"{col.name}.kind", "failed", message, examples=seen.rows)
+            )
+        else:
+            results.extend(
+                found[f"{col.name}.{rule}"].result()
+                for rule in RULES
+                if f"{col.name}.{rule}" in found
+            )
+    extra = [c for c in names if c not in schema.columns]
+    if extra and schema.strict:
+        results.append(PropertyResult("<columns>.extra", "failed", f"unexpected columns {extra}"))
+    for rule in rules:
+        if f"rule: {rule.name}" in found:
+            results.append(found[f"rule: {rule.name}"].result())
+    if not results:
+        results.append(
+            PropertyResult("<schema>", "passed", f"{seen.rows} rows, {len(checked)} columns valid")
+        )
+    for result in results:
+        report.add(result)
+    if not report.passed:
+        report.details = failure_table(report)
+    return report
 
 
 def failure_table(report: Report) -> str:

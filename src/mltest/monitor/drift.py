@@ -147,6 +147,7 @@ def _profiles(
 ) -> tuple[Profile, Profile]:
     """The two sides as profiles of the compared columns, the current one binned on the
     reference's edges."""
+    reference, current, categorical = _distributed(reference, current, columns, categorical)
     label = None
     if is_one_d(reference) and is_one_d(current):  # predictions or labels: one column
         name = getattr(reference, "name", None)
@@ -174,6 +175,48 @@ def _profiles(
         except UsageError as exc:
             raise UsageError(f"current: column {name!r}: {exc}") from None
     return ref, cur
+
+
+def _distributed(
+    reference: Any,
+    current: Any,
+    columns: Sequence[Hashable] | None,
+    categorical: Sequence[Hashable] | None,
+) -> tuple[Any, Any, Sequence[Hashable] | None]:
+    """A Dask side profiled where it lies (the reference first: the current side is binned
+    on its edges); pandas sides and profiles as they are."""
+    from mltest.scale import engine_of, is_distributed
+
+    if not (is_distributed(reference) or is_distributed(current)):
+        return reference, current, categorical
+    usage = "check_drift takes pandas or Dask frames, Series, arrays or profiles"
+    reference, current = (
+        side.to_frame(name="values" if side.name is None else side.name)
+        if is_distributed(side) and not hasattr(side, "columns")  # a Dask Series
+        else side
+        for side in (reference, current)
+    )
+    if not isinstance(reference, Profile):
+        names = list(reference.columns) if columns is None else list(columns)
+        if is_distributed(reference):
+            engine = engine_of(reference, f"reference={type(reference).__name__}: {usage}")
+            reference = engine.profile(
+                reference[names], categorical=categorical, argument="reference"
+            )
+        else:
+            frame = as_frame("reference", reference)[names]
+            reference = build_profile(frame, None, categorical, "reference")
+        categorical = None
+    if is_distributed(current):
+        engine = engine_of(current, f"current={type(current).__name__}: {usage}")
+        names = list(reference.columns) if columns is None else list(columns)
+        missing = [c for c in names if c not in current.columns]
+        if missing:
+            raise UsageError(f"current: columns {missing} of the reference are missing")
+        current = engine.profile(
+            current[names], reference=reference.select(names), argument="current"
+        )
+    return reference, current, categorical
 
 
 def _columns(

@@ -274,6 +274,13 @@ def profile(
     >>> (day1 + day2).rows
     3
     """
+    from mltest.scale import engine_of, is_distributed
+
+    if is_distributed(df):
+        engine = engine_of(df, f"df={type(df).__name__}: profile takes pandas or Dask frames")
+        if reference is not None and not isinstance(reference, Profile):
+            raise UsageError(f"reference={arguments.short(reference)}: must be a Profile")
+        return engine.profile(df, reference=reference, categorical=categorical)
     return build_profile(as_frame("df", df), reference, categorical, "df")
 
 

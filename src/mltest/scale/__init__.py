@@ -1,0 +1,42 @@
+"""Scale-out: the checks of ``mltest.data`` and ``mltest.monitor`` on frames too big for one
+machine's memory, run by the engine that holds them. Dask DataFrames are supported
+(``pip install 'pytest-mltest[dask]'``): validation and profiles scan each partition where it
+lies with the very code that checks a pandas frame, and add the partitions' results up, so
+verdicts, failing-row counts and example rows are those of the same data in pandas. Spark
+DataFrames are not supported yet. See ``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from mltest.errors import UsageError
+
+
+def is_distributed(df: Any) -> bool:
+    """Whether ``df`` is a frame of a distributed engine (Dask or Spark), without importing
+    either."""
+    return type(df).__module__.split(".")[0] in ("dask", "dask_expr", "pyspark")
+
+
+def engine_of(df: Any, message: str) -> ModuleType:
+    """The engine module for ``df`` (``mltest.scale._dask``), or ``UsageError(message)``
+    where it is no frame mltest can scale out to."""
+    root = type(df).__module__.split(".")[0]
+    if root in ("dask", "dask_expr"):
+        try:
+            import dask.dataframe  # noqa: F401
+        except ImportError:  # pragma: no cover - a Dask frame without dask.dataframe
+            raise UsageError(
+                f"{message}: Dask frames need dask[dataframe] (pip install 'pytest-mltest[dask]')"
+            ) from None
+        from mltest.scale import _dask
+
+        return _dask
+    if root == "pyspark":
+        raise UsageError(
+            f"{message}: Spark DataFrames are not supported yet (Dask ones are; or convert "
+            "a sample with toPandas()); see docs/scale.md"
+        )
+    raise UsageError(message)

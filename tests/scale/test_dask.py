@@ -1,0 +1,225 @@
+"""Dask: validation, profiles and drift on a real ``dask.distributed`` cluster (2 worker
+processes) give pandas' verdicts, failing-row counts and example rows on the same data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mltest
+from mltest.data import Column, Rule, Schema
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+def _frame(n=60_000, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "amount": 1.0 + rng.gamma(2.0, 50.0, n),
+            "fee": rng.uniform(0, 0.5, n),
+            "level": rng.integers(0, 5, n),
+            "country": rng.choice(["de", "fr", "it"], n, p=[0.5, 0.3, 0.2]),
+            "code": rng.choice(["AB-1", "CD-22", "EF-333"], n),
+            "at": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), "s"),
+            "note": np.where(rng.random(n) < 0.02, None, "ok"),
+        }
+    )
+
+
+SCHEMA = Schema(
+    columns={
+        "id": Column("id", "int", min=0, unique=True),
+        "amount": Column("amount", "float", min=0.0, max=2_000.0),
+        "fee": Column("fee", "float", min=0.0, max=1.0),
+        "level": Column("level", "int", min=0, max=4),
+        "country": Column("country", "category", categories=["de", "fr", "it"]),
+        "code": Column("code", "string", pattern=r"[A-Z]{2}-\d+", max_length=6),
+        "at": Column("at", "datetime", min="2026-01-01", max="2026-06-01"),
+        "note": Column("note", "string", nullable=True, max_null_fraction=0.05),
+    },
+    rules=[Rule("le", "fee", "amount")],
+)
+
+
+def _planted(df):
+    df = df.copy()
+    df.loc[[3, 31_000, 59_000], "amount"] = -1.0  # range, in three partitions
+    df.loc[[10, 45_000], "id"] = 7  # a duplicate across partitions
+    df.loc[[20, 40_000], "country"] = "es"  # unseen category
+    df.loc[[50, 50_001], "code"] = "abc"  # pattern
+    df.loc[[60], "code"] = "XY-123456"  # too long
+    df.loc[[70, 30_070], "fee"] = 5.0  # range
+    df.loc[[70, 30_071], "amount"] = 2.0  # fee > amount in row 70 only
+    df.loc[df.index[::10], "note"] = None  # 10% null: over the 5% allowed
+    return df
+
+
+def _same(pandas_report, dask_report):
+    assert [r.to_dict() for r in dask_report.results] == [
+        r.to_dict() for r in pandas_report.results
+    ]
+    assert dask_report.details == pandas_report.details
+
+
+def test_validation_gives_pandas_counts_and_example_rows(client):
+    df = _planted(_frame())
+    expected = mltest.data.check_valid(df, SCHEMA, raise_on_failure=False)
+    got = mltest.data.check_valid(
+        dd.from_pandas(df, npartitions=7), SCHEMA, raise_on_failure=False
+    )
+    _same(expected, got)
+    assert set(got.failed) >= {
+        "amount.range",
+        "id.unique",
+        "country.categories",
+        "code.pattern",
+        "code.length",
+        "fee.range",
+        "note.nulls",
+        "rule: fee <= amount",
+    }
+    assert got["id.unique"].counterexample == {"rows": [7, 10, 45000], "values": [7, 7, 7]}
+    assert got["amount.range"].examples == 3
+
+
+def test_a_valid_frame_passes_and_missing_or_wrong_columns_are_named(client):
+    df = _frame(seed=1)
+    got = mltest.data.check_valid(dd.from_pandas(df, npartitions=4), SCHEMA)
+    assert got["<schema>"].message == "60000 rows, 8 columns valid"
+    broken = df.drop(columns="fee").assign(level=df["level"] + 0.5, extra=1)
+    _same(
+        mltest.data.check_valid(broken, SCHEMA, raise_on_failure=False),
+        mltest.data.check_valid(
+            dd.from_pandas(broken, npartitions=3), SCHEMA, raise_on_failure=False
+        ),
+    )
+
+
+def test_profile_against_a_reference_counts_exactly_what_pandas_counts(client):
+    ref = mltest.monitor.profile(_frame(seed=2))
+    current = _frame(seed=3)
+    expected = mltest.monitor.profile(current, reference=ref)
+    got = mltest.monitor.profile(dd.from_pandas(current, npartitions=6), reference=ref)
+    for name, column in expected.columns.items():
+        mine, theirs = got.columns[name].to_dict(), column.to_dict()
+        for key in ("total", "squares", "below", "above"):  # sums: equal to rounding
+            if key in theirs:
+                assert mine.pop(key) == pytest.approx(theirs.pop(key), rel=1e-9, abs=1e-6)
+        assert mine == theirs, name
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        pytest.param(lambda d: d.assign(amount=d["amount"] * 1.1), id="scale"),
+        pytest.param(lambda d: d.assign(country=d["country"].replace("it", "es")), id="category"),
+        pytest.param(lambda d: d.assign(fee=d["fee"].mask(d.index % 10 == 0)), id="missing"),
+        pytest.param(lambda d: d, id="unchanged"),
+    ],
+)
+def test_drift_from_dask_profiles_gives_pandas_verdicts(client, plant):
+    columns = ["amount", "fee", "level", "country", "at"]
+    ref, cur = _frame(seed=4)[columns], plant(_frame(seed=5))[columns]
+    expected = mltest.monitor.check_drift(ref, cur, raise_on_failure=False)
+    got = mltest.monitor.check_drift(
+        dd.from_pandas(ref, npartitions=5),
+        dd.from_pandas(cur, npartitions=3),
+        raise_on_failure=False,
+    )
+    assert [(r.name, r.status) for r in got.results] == [
+        (r.name, r.status) for r in expected.results
+    ]
+
+
+def test_a_hundred_daily_partitions_merge_to_the_profile_of_their_concatenation(client):
+    reference = _frame(seed=6)[["amount", "country"]]
+    ref = mltest.monitor.profile(reference)
+    days = [
+        _frame(600, seed=100 + d)[["amount", "country"]].assign(
+            amount=lambda f, d=d: f["amount"] * (1.2 if d >= 70 else 1.0)  # drift from day 70
+        )
+        for d in range(100)
+    ]
+    merged = mltest.monitor.profile(
+        dd.from_pandas(pd.concat(days), npartitions=100), reference=ref
+    )
+    whole = mltest.monitor.profile(pd.concat(days), reference=ref)
+    assert merged.columns["amount"].counts.tolist() == whole.columns["amount"].counts.tolist()
+    assert merged.columns["country"].counts == whole.columns["country"].counts
+    verdict = mltest.monitor.check_drift(ref, merged, raise_on_failure=False)
+    assert verdict.failed == mltest.monitor.check_drift(ref, whole, raise_on_failure=False).failed
+    assert verdict.failed == ["amount.distribution"]
+
+
+def test_frames_mltest_cannot_scale_to_are_usage_errors():
+    class SparkLike:
+        pass
+
+    SparkLike.__module__ = "pyspark.sql.dataframe"
+    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported yet"):
+        mltest.data.check_valid(SparkLike(), SCHEMA)
+    with pytest.raises(mltest.UsageError, match=r"^df=list: validate takes a pandas or Dask"):
+        mltest.data.check_valid([1, 2], SCHEMA)
+    with pytest.raises(mltest.UsageError, match="Spark DataFrames"):
+        mltest.monitor.profile(SparkLike())
+
+
+def test_source_and_join_checks_give_pandas_results(client):
+    applications = _frame(seed=7)
+    applications.loc[[5, 40_000], "id"] = 11  # a repeated key across partitions
+    applications.loc[[6], "id"] = 12
+    applications.loc[[7], :] = applications.loc[[8], :].to_numpy()  # a duplicated row
+    outcomes = pd.DataFrame({"id": np.arange(0, 60_000, 1), "paid": 1}).drop(
+        index=[100, 200, 300, 50_000, 50_001, 50_002, 59_999]
+    )  # seven applications without an outcome
+
+    def checks(apps, outs):
+        sources = [
+            mltest.data.Source(
+                "applications",
+                apps,
+                timestamp="at",
+                max_age="30D",
+                volume=(50_000, 70_000),
+                key="id",
+                schema=SCHEMA,
+            ),
+            mltest.data.Source("outcomes", outs, key="id"),
+        ]
+        got = mltest.data.check_sources(sources, now="2026-05-01", raise_on_failure=False)
+        join = mltest.data.check_join(sources[0], sources[1], on="id", raise_on_failure=False)
+        return got, join
+
+    expected = checks(applications, outcomes)
+    got = checks(
+        dd.from_pandas(applications, npartitions=6), dd.from_pandas(outcomes, npartitions=4)
+    )
+    for a, b in zip(expected, got, strict=True):
+        _same(a, b)
+    report, join = got
+    assert report["applications.key_unique"].status == "failed"
+    assert report["applications.duplicate_rows"].message == "1 duplicated row(s)"
+    assert join["applications->outcomes.orphans"].examples == 7
+
+
+def test_infer_schema_and_replay_say_what_to_do_with_a_dask_frame(client):
+    ddf = dd.from_pandas(_frame(1_000), npartitions=2)
+    with pytest.raises(mltest.UsageError, match=r"infer from a sample, ddf.head"):
+        mltest.data.infer_schema(ddf)
+    with pytest.raises(mltest.UsageError, match="must be a non-empty DataFrame"):
+        mltest.monitor.replay(lambda f: f["fee"], ddf, time_column="at", reference=_frame(100))
