@@ -302,32 +302,40 @@ FOUND = {
 }
 
 
-@pytest.mark.slow
-def test_every_sklearn_classifier_and_regressor():
+def _sklearn_models():
     from sklearn.utils import all_estimators
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind in ("classifier", "regressor"):
+            for name, cls in all_estimators(type_filter=kind):
+                if name not in NEEDS_MORE:
+                    yield pytest.param(kind, cls, id=name)
+
+
+SKLEARN_MODELS = list(_sklearn_models())
+
+
+def test_the_sweep_covers_every_sklearn_classifier_and_regressor():
+    assert len(SKLEARN_MODELS) >= 70
+    assert set(FOUND) <= {p.id for p in SKLEARN_MODELS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "cls"), SKLEARN_MODELS)
+def test_every_sklearn_classifier_and_regressor(kind, cls):
     rng = np.random.default_rng(0)
     data = rng.normal(size=(120, 4))
     targets = {
         "classifier": (data[:, 0] + data[:, 1] > 0).astype(int),
         "regressor": data[:, 0] * 2 + data[:, 2],
     }
-    found, checked = {}, 0
+    y = targets[kind]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for kind, y in targets.items():
-            for name, cls in all_estimators(type_filter=kind):
-                if name in NEEDS_MORE:
-                    continue
-                model = cls().fit(data, y)
-                report = check_model(
-                    model, X=data, max_examples=15, seed=0, raise_on_failure=False
-                )
-                checked += 1
-                if not report.passed:
-                    found[name] = ",".join(report.failed)
-    assert checked >= 70
-    assert found == FOUND
+        model = cls().fit(data, y)
+        report = check_model(model, X=data, max_examples=15, seed=0, raise_on_failure=False)
+    assert ",".join(report.failed) == FOUND.get(cls.__name__, "")
 
 
 def test_a_sign_flipped_for_one_feature_is_shrunk_to_a_single_row():
