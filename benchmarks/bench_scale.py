@@ -72,7 +72,7 @@ if __name__ == "__main__":
     # (docs/scale.md: it makes every large numpy allocation page-fault afresh)
     tuned = {{"distributed.nanny.pre-spawn-environ": {{}}}} if sys.argv[2] == "tuned" else {{}}
     dask.config.set(tuned)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \\
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \\
             Client(cluster) as client:
         ddf = dd.from_map(part, range(rows // {part})).persist()
         wait(ddf)

@@ -109,15 +109,16 @@ def test_main_job_passes_every_stage_and_the_gate_and_its_report_renders(tmp_pat
     assert gate.stdout.startswith("mltest gate: passed")
     assert "the report to read is" in gate.stdout
     dom = _render(tmp_path / "report" / "report.html", tmp_path)
-    # the pictures the main job's stages draw: groups, latency, drift, the replay
+    # the pictures the main job's stages draw: slices, groups, latency, drift, the replay
     for caption in (
         "model-analysis: fairness",
+        "model-analysis: slices",
         "deployment: load",
         "monitoring: drift",
         "monitoring: replay",
     ):
         assert caption in dom, caption
-    assert int(re.search(r"(\d+) of \1 plots", dom)[1]) >= 5
+    assert int(re.search(r"(\d+) of \1 plots", dom)[1]) >= 6
 
 
 @pytest.mark.slow

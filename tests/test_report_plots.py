@@ -1,6 +1,6 @@
 """Each kind that has a picture in the session report draws one from a real check: drift,
-group metrics, a replay, quality over time and the perf gate (latency and slices are drawn
-in the browser test's main job)."""
+group metrics, slices, a replay, quality over time and the perf gate (latency is drawn in
+the browser test's main job)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,17 @@ def test_replay_and_quality_over_time_are_drawn():
         live["label"], model(live), live["at"], raise_on_failure=False
     )
     assert _size(quality)[2] > 0
+
+
+def test_a_passing_slice_check_still_draws_its_weakest_slices():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=4000), "b": rng.choice(["x", "y"], 4000)})
+    errors = (rng.random(4000) < 0.1).astype(int)
+    report = mltest.analysis.check_slices(frame, np.zeros(4000, int), errors)
+    assert report.passed
+    figure = plot_report(report)
+    assert figure.axes[0].get_title() == "weakest slices"
+    assert len(figure.axes[0].get_yticklabels()) >= 2
 
 
 def test_the_perf_gate_draws_this_run_against_the_baseline():

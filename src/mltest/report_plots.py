@@ -26,16 +26,12 @@ def _load(report: Report) -> Figure | None:
 
 
 def _slices(report: Report) -> Figure | None:
-    import pandas as pd
-
+    """The weakest slices found, failing or not (a passing check shows how close the
+    weakest came)."""
     from mltest.analysis.plots import plot_slices
 
-    rows = [
-        {"slice": r.name.removeprefix("slice: "), **r.figures}
-        for r in report.results
-        if r.name.startswith("slice: ")
-    ]
-    return plot_slices(pd.DataFrame(rows)) if rows else None
+    table = report.data.get("table")
+    return None if table is None or table.empty else plot_slices(table)
 
 
 def _fairness(report: Report) -> Figure | None:

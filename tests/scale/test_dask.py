@@ -18,7 +18,7 @@ distributed = pytest.importorskip("distributed")
 def client():
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
@@ -217,9 +217,49 @@ def test_source_and_join_checks_give_pandas_results(client):
     assert join["applications->outcomes.orphans"].examples == 7
 
 
-def test_infer_schema_and_replay_say_what_to_do_with_a_dask_frame(client):
+def test_infer_schema_says_what_to_do_with_a_dask_frame(client):
     ddf = dd.from_pandas(_frame(1_000), npartitions=2)
     with pytest.raises(mltest.UsageError, match=r"infer from a sample, ddf.head"):
         mltest.data.infer_schema(ddf)
-    with pytest.raises(mltest.UsageError, match="must be a non-empty DataFrame"):
-        mltest.monitor.replay(lambda f: f["fee"], ddf, time_column="at", reference=_frame(100))
+
+
+def test_replay_of_a_dask_frame_raises_pandas_alerts_in_the_same_windows(client, tmp_path):
+    rng = np.random.default_rng(8)
+    n = 40 * 500
+    live = _frame(n, seed=9)[["amount", "fee", "country"]]
+    live["at"] = pd.Timestamp("2026-03-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 40 * 86400, n)), "s"
+    )
+    live.loc[live["at"] >= "2026-03-25", "amount"] *= 1.3  # drift from 25 March
+    live["paid"] = (live["fee"] < 0.25).astype(int)
+    reference = _frame(10_000, seed=10)[["amount", "fee", "country"]]
+
+    def model(frame):
+        return (frame["fee"] < 0.25).astype(int).to_numpy()
+
+    options = dict(time_column="at", reference=reference, labels="paid")
+    expected = mltest.monitor.replay(model, live, **options)
+    # 7 partitions: windows straddle partitions, whose pieces are profiled apart and merged
+    got = mltest.monitor.replay(
+        model,
+        dd.from_pandas(live, npartitions=7, sort=False),
+        store=f"sqlite:///{tmp_path}/m.db",
+        **options,
+    )
+    assert [(a.window, a.kind, a.subject) for a in got.alerts] == [
+        (a.window, a.kind, a.subject) for a in expected.alerts
+    ]
+    assert got.alerts[0].window == pd.Timestamp("2026-03-25")
+    pd.testing.assert_frame_equal(got.timeline, expected.timeline)
+    for start, report in expected.drift.items():
+        assert [(r.name, r.status) for r in got.drift[start].results] == [
+            (r.name, r.status) for r in report.results
+        ]
+    with pytest.raises(mltest.UsageError, match="with a Dask frame, the name of its column"):
+        mltest.monitor.replay(
+            model,
+            dd.from_pandas(live, npartitions=2),
+            time_column="at",
+            reference=reference,
+            labels=live["paid"].to_numpy(),
+        )

@@ -86,7 +86,14 @@ def replay(
     ``thresholds`` ``check_drift``'s. ``store`` (a ``Store`` or its URL) receives every
     window's predictions, profile and drift report and every alert, under ``name``
     (default: the model's class name). ``progress`` writes the windows done to stderr."""
-    if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
+    from mltest.scale import is_distributed
+
+    distributed = is_distributed(frame)
+    if distributed:
+        from mltest.scale import engine_of
+
+        engine_of(frame, f"frame={type(frame).__name__}: replay takes pandas or Dask frames")
+    elif not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise UsageError(f"frame={arguments.short(frame)}: must be a non-empty DataFrame")
     if time_column not in frame.columns:
         raise UsageError(f"time_column={time_column!r}: not a column of frame")
@@ -98,27 +105,63 @@ def replay(
     if not 0 < alpha < 1:
         raise UsageError(f"alpha={alpha!r}: must be between 0 and 1")
     try:
-        times = pd.to_datetime(frame[time_column])
+        pd.tseries.frequencies.to_offset(window)
     except (TypeError, ValueError):
-        raise UsageError(f"time_column={time_column!r}: must hold timestamps") from None
-    if times.isna().any() or not times.is_monotonic_increasing:
+        raise UsageError(f"window={window!r}: not a pandas frequency ('1D', '1h')") from None
+    if distributed and labels is not None and not _is_column(labels, frame):
         raise UsageError(
-            f"time_column={time_column!r}: must be ascending without missing values "
-            "(sort the frame by it)"
+            f"labels={arguments.short(labels)}: with a Dask frame, the name of its column"
         )
-    y_true = _labels(labels, frame)
     sink, owned = _store(store)
     name = type(model).__name__ if name is None else name
     names = _input_names(reference, frame, time_column)
-    inputs = frame[names]
     ref_profile = _reference(reference, names, predict)
-    predictions = _call(predict, inputs, "frame")
-    watched = inputs.assign(**{PREDICTION: predictions})
-    try:
-        grouper = pd.Grouper(freq=window)
-        groups = list(pd.Series(np.arange(len(frame)), index=times.to_numpy()).groupby(grouper))
-    except ValueError:
-        raise UsageError(f"window={window!r}: not a pandas frequency ('1D', '1h')") from None
+    # the rows in chunks, in time order: a pandas frame is one chunk, a Dask frame one
+    # partition at a time (only the times, predictions and labels stay in memory)
+    chunks = list(frame.to_delayed()) if distributed else [frame]
+    summaries: dict[pd.Timestamp, Profile] = {}
+    times_seen, predicted, truth = [], [], []
+    origin: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+    for i, part in enumerate(chunks):
+        chunk = _computed(part)
+        times = _times(chunk, time_column, last)
+        if len(chunk) == 0:
+            continue
+        last = times.iloc[-1]
+        if origin is None:  # windows start at midnight of the first day, as pandas' do
+            origin = times.iloc[0].normalize()
+        predictions = _call(predict, chunk[names], "frame")
+        watched = chunk[names].assign(**{PREDICTION: predictions})
+        y_chunk = _labels(labels, chunk)
+        for start, positions in _windows(times, window, origin):
+            at = positions.to_numpy()
+            part = watched.iloc[at]
+            summary = build_profile(part, ref_profile, None, "frame")
+            summaries[start] = summaries[start] + summary if start in summaries else summary
+            if sink is not None:
+                sink.log_predictions(
+                    name,
+                    part,
+                    predictions[at],
+                    time=times.iloc[at],
+                    labels=None if y_chunk is None else y_chunk[at],
+                    summary=summary.select(names),
+                )
+        times_seen.append(times.to_numpy())
+        predicted.append(predictions)
+        if y_chunk is not None:
+            truth.append(y_chunk)
+        if progress and distributed:
+            print(f"\rreplay: partition {i + 1} of {len(chunks)} read", end="", file=sys.stderr)
+    if origin is None:
+        raise UsageError("frame: has no rows")
+    if progress and distributed:
+        print(file=sys.stderr)
+    all_times = pd.Series(np.concatenate(times_seen))
+    predictions = np.concatenate(predicted)
+    y_true = np.concatenate(truth) if truth else None
+    groups = _windows(all_times, window, origin)
     per_window = alpha / max(len(groups), 1)
     rows: list[dict[str, Any]] = []
     drift_reports: dict[pd.Timestamp, Report] = {}
@@ -128,9 +171,7 @@ def replay(
     for i, (start, positions) in enumerate(groups):
         drifted: list[str] = []
         if len(positions):
-            at = positions.to_numpy()
-            part = watched.iloc[at]
-            summary = build_profile(part, ref_profile, None, "frame")
+            summary = summaries[start]
             with unheard():  # the replay's report is the one a session records
                 report = check_drift(
                     ref_profile,
@@ -141,16 +182,8 @@ def replay(
                 )
             drift_reports[start] = report
             if sink is not None:
-                sink.log_predictions(
-                    name,
-                    part,
-                    predictions[at],
-                    time=times.iloc[at],
-                    labels=None if y_true is None else y_true[at],
-                    summary=summary.select(names),
-                )
                 sink.save_window(
-                    name, start, rows=len(at), profile=summary, drift=report.to_dict()
+                    name, start, rows=len(positions), profile=summary, drift=report.to_dict()
                 )
             statuses: dict[str, set[str]] = {}
             for result in report.results:
@@ -175,6 +208,7 @@ def replay(
             print(f"\rreplay [{bar}] {i + 1}/{len(groups)} windows", end="", file=sys.stderr)
     if progress:
         print(file=sys.stderr)
+    times = all_times
     timeline = pd.DataFrame(rows)
     if y_true is not None:
         perf = performance_timeline(
@@ -277,6 +311,50 @@ def assert_no_alerts(model: Any, frame: pd.DataFrame, **options: Any) -> Report:
 def _when(start: pd.Timestamp) -> str:
     """A window's start as a reader writes it: the date alone for a window from midnight."""
     return str(start.date()) if start == start.normalize() else str(start)
+
+
+def _is_column(labels: Any, frame: Any) -> bool:
+    return (
+        isinstance(labels, Hashable) and not isinstance(labels, tuple) and labels in frame.columns
+    )
+
+
+def _computed(part: Any) -> pd.DataFrame:
+    """A pandas chunk as it is; a Dask partition computed (one at a time)."""
+    if isinstance(part, pd.DataFrame):
+        return part
+    import dask
+
+    (out,) = dask.compute(part)
+    return out
+
+
+def _times(chunk: pd.DataFrame, time_column: Hashable, last: pd.Timestamp | None) -> pd.Series:
+    """The chunk's times, checked ascending (also after the previous chunk's last)."""
+    try:
+        times = pd.to_datetime(chunk[time_column]).reset_index(drop=True)
+    except (TypeError, ValueError):
+        raise UsageError(f"time_column={time_column!r}: must hold timestamps") from None
+    if (
+        times.isna().any()
+        or not times.is_monotonic_increasing
+        or (last is not None and len(times) and times.iloc[0] < last)
+    ):
+        raise UsageError(
+            f"time_column={time_column!r}: must be ascending without missing values "
+            "(sort the frame by it)"
+        )
+    return times
+
+
+def _windows(
+    times: pd.Series, window: str, origin: pd.Timestamp
+) -> list[tuple[pd.Timestamp, pd.Index]]:
+    """(window start, row positions) for every window from the first row's to the last's,
+    empty ones included; windows counted from ``origin``."""
+    grouper = pd.Grouper(freq=window, origin=origin)
+    series = pd.Series(np.arange(len(times)), index=times.to_numpy())
+    return [(start, pd.Index(group.to_numpy())) for start, group in series.groupby(grouper)]
 
 
 def _store(store: Any) -> tuple[Store | None, bool]:
