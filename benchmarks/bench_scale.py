@@ -59,6 +59,20 @@ SETUP = textwrap.dedent(
 
     def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def measure(frame):
+        \"\"\"Validation (best of three: a short job, so scheduling noise counts) and a
+        profile of three columns, printed as JSON.\"\"\"
+        seconds = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            report = mltest.data.check_valid(frame, SCHEMA, raise_on_failure=False)
+            seconds = min(seconds, time.perf_counter() - t)
+        t = time.perf_counter()
+        prof = mltest.monitor.profile(frame[["f0", "f1", "c0"]])
+        print(json.dumps({{"seconds": seconds, "profile_seconds": time.perf_counter() - t,
+                          "peak_mb": peak_mb(), "failed": report.failed,
+                          "rows": report["f0.range"].counterexample, "profiled": prof.rows}}))
     """
 )
 
@@ -76,36 +90,13 @@ if __name__ == "__main__":
             Client(cluster) as client:
         ddf = dd.from_map(part, range(rows // {part})).persist()
         wait(ddf)
-        before = peak_mb()
-        seconds = float("inf")
-        for _ in range(3):  # best of three: a short job, so scheduling noise counts
-            t = time.perf_counter()
-            report = mltest.data.check_valid(ddf, SCHEMA, raise_on_failure=False)
-            seconds = min(seconds, time.perf_counter() - t)
-        t = time.perf_counter()
-        prof = mltest.monitor.profile(ddf[["f0", "f1", "c0"]])
-        profile_seconds = time.perf_counter() - t
-        print(json.dumps({{"seconds": seconds, "profile_seconds": profile_seconds,
-                          "peak_mb": peak_mb(), "before_mb": before,
-                          "failed": report.failed, "rows": report["f0.range"].counterexample,
-                          "profiled": prof.rows}}))
+        measure(ddf)
 """
 
 PANDAS = """
 if __name__ == "__main__":
     rows = int(sys.argv[1])
-    df = pd.concat([part(i) for i in range(rows // {part})])
-    seconds = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        report = mltest.data.check_valid(df, SCHEMA, raise_on_failure=False)
-        seconds = min(seconds, time.perf_counter() - t)
-    t = time.perf_counter()
-    prof = mltest.monitor.profile(df[["f0", "f1", "c0"]])
-    profile_seconds = time.perf_counter() - t
-    print(json.dumps({{"seconds": seconds, "profile_seconds": profile_seconds,
-                      "peak_mb": peak_mb(), "failed": report.failed,
-                      "rows": report["f0.range"].counterexample, "profiled": prof.rows}}))
+    measure(pd.concat([part(i) for i in range(rows // {part})]))
 """
 
 
