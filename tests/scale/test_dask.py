@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import mltest
-from mltest.data import Column, Rule, Schema
+from tests.scale.data import SCHEMA, planted, same
+from tests.scale.data import frame as _frame
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -25,64 +26,13 @@ def client():
         yield c
 
 
-def _frame(n=60_000, seed=0):
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "id": np.arange(n),
-            "amount": 1.0 + rng.gamma(2.0, 50.0, n),
-            "fee": rng.uniform(0, 0.5, n),
-            "level": rng.integers(0, 5, n),
-            "country": rng.choice(["de", "fr", "it"], n, p=[0.5, 0.3, 0.2]),
-            "code": rng.choice(["AB-1", "CD-22", "EF-333"], n),
-            "at": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), "s"),
-            "note": np.where(rng.random(n) < 0.02, None, "ok"),
-        }
-    )
-
-
-SCHEMA = Schema(
-    columns={
-        "id": Column("id", "int", min=0, unique=True),
-        "amount": Column("amount", "float", min=0.0, max=2_000.0),
-        "fee": Column("fee", "float", min=0.0, max=1.0),
-        "level": Column("level", "int", min=0, max=4),
-        "country": Column("country", "category", categories=["de", "fr", "it"]),
-        "code": Column("code", "string", pattern=r"[A-Z]{2}-\d+", max_length=6),
-        "at": Column("at", "datetime", min="2026-01-01", max="2026-06-01"),
-        "note": Column("note", "string", nullable=True, max_null_fraction=0.05),
-    },
-    rules=[Rule("le", "fee", "amount")],
-)
-
-
-def _planted(df):
-    df = df.copy()
-    df.loc[[3, 31_000, 59_000], "amount"] = -1.0  # range, in three partitions
-    df.loc[[10, 45_000], "id"] = 7  # a duplicate across partitions
-    df.loc[[20, 40_000], "country"] = "es"  # unseen category
-    df.loc[[50, 50_001], "code"] = "abc"  # pattern
-    df.loc[[60], "code"] = "XY-123456"  # too long
-    df.loc[[70, 30_070], "fee"] = 5.0  # range
-    df.loc[[70, 30_071], "amount"] = 2.0  # fee > amount in row 70 only
-    df.loc[df.index[::10], "note"] = None  # 10% null: over the 5% allowed
-    return df
-
-
-def _same(pandas_report, dask_report):
-    assert [r.to_dict() for r in dask_report.results] == [
-        r.to_dict() for r in pandas_report.results
-    ]
-    assert dask_report.details == pandas_report.details
-
-
 def test_validation_gives_pandas_counts_and_example_rows(client):
-    df = _planted(_frame())
+    df = planted(_frame())
     expected = mltest.data.check_valid(df, SCHEMA, raise_on_failure=False)
     got = mltest.data.check_valid(
         dd.from_pandas(df, npartitions=7), SCHEMA, raise_on_failure=False
     )
-    _same(expected, got)
+    same(expected, got)
     assert set(got.failed) >= {
         "amount.range",
         "id.unique",
@@ -102,7 +52,7 @@ def test_a_valid_frame_passes_and_missing_or_wrong_columns_are_named(client):
     got = mltest.data.check_valid(dd.from_pandas(df, npartitions=4), SCHEMA)
     assert got["<schema>"].message == "60000 rows, 8 columns valid"
     broken = df.drop(columns="fee").assign(level=df["level"] + 0.5, extra=1)
-    _same(
+    same(
         mltest.data.check_valid(broken, SCHEMA, raise_on_failure=False),
         mltest.data.check_valid(
             dd.from_pandas(broken, npartitions=3), SCHEMA, raise_on_failure=False
@@ -171,12 +121,12 @@ def test_frames_mltest_cannot_scale_to_are_usage_errors():
         pass
 
     SparkLike.__module__ = "pyspark.sql.dataframe"
-    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported yet"):
-        mltest.data.check_valid(SparkLike(), SCHEMA)
-    with pytest.raises(mltest.UsageError, match=r"^df=list: validate takes a pandas or Dask"):
+    with pytest.raises(mltest.UsageError, match=r"^df=list: validate takes a pandas, Dask or"):
         mltest.data.check_valid([1, 2], SCHEMA)
-    with pytest.raises(mltest.UsageError, match="Spark DataFrames"):
+    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
         mltest.monitor.profile(SparkLike())
+    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
+        mltest.monitor.check_drift(SparkLike(), SparkLike())
 
 
 def test_source_and_join_checks_give_pandas_results(client):
@@ -210,7 +160,7 @@ def test_source_and_join_checks_give_pandas_results(client):
         dd.from_pandas(applications, npartitions=6), dd.from_pandas(outcomes, npartitions=4)
     )
     for a, b in zip(expected, got, strict=True):
-        _same(a, b)
+        same(a, b)
     report, join = got
     assert report["applications.key_unique"].status == "failed"
     assert report["applications.duplicate_rows"].message == "1 duplicated row(s)"

@@ -236,8 +236,9 @@ def _rule_findings(rule: Rule, df: pd.DataFrame) -> list[Finding]:
 
 
 def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
-    """``df`` against ``schema``: a pandas frame, or a Dask one (each partition scanned
-    where it lies, the scans added up; see ``mltest.scale``)."""
+    """``df`` against ``schema``: a pandas frame, a Dask one (each partition scanned where
+    it lies, the scans added up) or a Spark one (each rule a column expression, counted in
+    one aggregation); see ``mltest.scale``."""
     if env is not None and env not in schema.environments:
         raise UsageError(f"env={env!r}: the schema's environments are {schema.environments}")
     if isinstance(df, pd.DataFrame):
@@ -251,7 +252,11 @@ def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
         )
     from mltest.scale import engine_of
 
-    engine = engine_of(df, f"df={type(df).__name__}: validate takes a pandas or Dask DataFrame")
+    engine = engine_of(
+        df,
+        f"df={type(df).__name__}: validate takes a pandas, Dask or Spark DataFrame",
+        ("dask", "spark"),
+    )
     return engine.validate(schema, df, env=env)
 
 

@@ -190,6 +190,9 @@ def _distributed(
     if not (is_distributed(reference) or is_distributed(current)):
         return reference, current, categorical
     usage = "check_drift takes pandas or Dask frames, Series, arrays or profiles"
+    for label, side in (("reference", reference), ("current", current)):
+        if is_distributed(side):
+            engine_of(side, f"{label}={type(side).__name__}: {usage}")
     reference, current = (
         side.to_frame(name="values" if side.name is None else side.name)
         if is_distributed(side) and not hasattr(side, "columns")  # a Dask Series

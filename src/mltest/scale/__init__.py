@@ -3,7 +3,9 @@ machine's memory, run by the engine that holds them. Dask DataFrames are support
 (``pip install 'pytest-mltest[dask]'``): validation and profiles scan each partition where it
 lies with the very code that checks a pandas frame, and add the partitions' results up, so
 verdicts, failing-row counts and example rows are those of the same data in pandas. Spark
-DataFrames are not supported yet. See ``docs/scale.md``.
+DataFrames (``pip install 'pytest-mltest[spark]'``): validation, each rule a Spark column
+expression, all counted in one aggregation; the other checks not yet. See
+``docs/scale.md``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ def is_distributed(df: Any) -> bool:
     return type(df).__module__.split(".")[0] in ("dask", "dask_expr", "pyspark")
 
 
-def engine_of(df: Any, message: str) -> ModuleType:
-    """The engine module for ``df`` (``mltest.scale._dask``), or ``UsageError(message)``
-    where it is no frame mltest can scale out to."""
+def engine_of(df: Any, message: str, wanted: tuple[str, ...] = ("dask",)) -> ModuleType:
+    """The engine module for ``df`` (``mltest.scale._dask`` or ``._spark``), or
+    ``UsageError(message)`` where it is no frame mltest can scale out to; ``wanted`` names
+    the engines the calling check supports (Spark: validation only, so far)."""
     root = type(df).__module__.split(".")[0]
     if root in ("dask", "dask_expr"):
         try:
@@ -35,8 +38,12 @@ def engine_of(df: Any, message: str) -> ModuleType:
 
         return _dask
     if root == "pyspark":
-        raise UsageError(
-            f"{message}: Spark DataFrames are not supported yet (Dask ones are; or convert "
-            "a sample with toPandas()); see docs/scale.md"
-        )
+        if not wanted or "spark" not in wanted:
+            raise UsageError(
+                f"{message}: Spark DataFrames are not supported here yet (validation is; "
+                "see docs/scale.md)"
+            )
+        from mltest.scale import _spark
+
+        return _spark
     raise UsageError(message)

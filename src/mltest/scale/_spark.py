@@ -1,0 +1,229 @@
+"""Spark DataFrames: validation as Spark column expressions.
+
+Every (column, rule) pair of the schema becomes one Spark expression counting its failing
+rows; all of them are evaluated in one aggregation over the data (``DataFrame.agg``), on
+the executors. For each rule that fails, one more bounded query fetches its first
+``EXAMPLES`` rows in row order (a top-k on the row position, never a ``collect()`` of the
+data). Row positions are those of pandas' default index on the same rows: each row's
+position in its partition plus the rows of the partitions before it (one small count per
+partition). Uniqueness is Spark's own ``groupBy().count()``.
+
+Semantics follow the pandas path: NaN counts as null in float columns (Spark orders NaN
+above every number, so every comparison excludes it), a pattern must match the whole
+value, lengths count characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mltest.data.schema import Column, Rule, Schema
+from mltest.data.validate import RULES, UNIQUE_WHAT, Finding, Scan, judge
+from mltest.report import Report
+
+EXAMPLES = 5
+POSITION = "__mltest_position__"
+_INTEGRAL = ("ByteType", "ShortType", "IntegerType", "LongType")
+_FRACTIONAL = ("FloatType", "DoubleType", "DecimalType")
+_TIMES = ("TimestampType", "TimestampNTZType", "DateType")
+
+
+def _dtype(spark_type: Any) -> Any:
+    """The pandas dtype a Spark column becomes, for the schema's kind check."""
+    name = type(spark_type).__name__
+    if name in _INTEGRAL:
+        return np.dtype("int64")
+    if name in _FRACTIONAL:
+        return np.dtype("float64")
+    if name == "BooleanType":
+        return np.dtype("bool")
+    if name in _TIMES:
+        return np.dtype("datetime64[ns]")
+    if name == "StringType":
+        return np.dtype("object")
+    return np.dtype("object")  # binaries, arrays, maps, structs: not a kind a schema has
+
+
+def validate(schema: Schema, sdf: Any, *, env: str | None = None) -> Report:
+    from pyspark.sql import functions as F
+
+    types = {f.name: f.dataType for f in sdf.schema.fields}
+    dtypes = {name: _dtype(t) for name, t in types.items()}
+    fractional = {n for n, t in types.items() if type(t).__name__ in ("FloatType", "DoubleType")}
+    cache: dict[str, Any] = {}
+
+    def positioned() -> Any:  # row positions cost a small job: only where a rule fails
+        if "frame" not in cache:
+            cache["frame"] = _with_position(sdf)
+        return cache["frame"]
+
+    def null(name: str) -> Any:
+        c = F.col(name)
+        return c.isNull() | F.isnan(c) if name in fractional else c.isNull()
+
+    def scanner(columns: list[Column], rules: list[Rule]) -> Scan:
+        checks: dict[str, tuple[Any, str, list[str]]] = {}  # name: (failing, what, shown)
+        for col in columns:
+            for kind, (failing, what) in _column_checks(col, null, types).items():
+                checks[f"{col.name}.{kind}"] = (failing, what, [col.name])
+        for rule in rules:
+            failing, what = _rule_check(rule, null)
+            checks[f"rule: {rule.name}"] = (failing, what, [rule.left, rule.right])
+        counts = [F.count(F.lit(1)).alias("rows")]
+        counts += [
+            F.sum(F.when(failing, 1).otherwise(0)).alias(f"c{i}")
+            for i, (failing, _, _) in enumerate(checks.values())
+        ]
+        row = sdf.agg(*counts).collect()[0]  # the one pass over the data
+        rows = int(row["rows"])
+        limits = {c.name: c for c in columns}
+        nulls: dict[str, Finding] = {}
+        findings: dict[str, Finding] = {}
+        for i, (name, (failing, what, shown)) in enumerate(checks.items()):
+            finding = Finding(name, what, int(row[f"c{i}"] or 0), [], [])
+            if name.endswith(".nulls"):
+                col = limits[name.removesuffix(".nulls")]
+                share = finding.count / max(rows, 1)
+                fails = not col.nullable or share > col.max_null_fraction + 1e-12
+                nulls[col.name] = (
+                    _examples(positioned, failing, shown, finding) if fails else finding
+                )
+            elif finding.count:
+                findings[name] = _examples(positioned, failing, shown, finding)
+        return Scan(rows, nulls, findings)
+
+    def duplicated(name: str) -> Finding:
+        repeated = (
+            sdf.where(~null(name)).groupBy(name).count().where(F.col("count") > 1).select(name)
+        )
+        count = int(
+            sdf.join(repeated, on=name, how="left_semi").agg(F.count(F.lit(1))).collect()[0][0]
+        )
+        finding = Finding(f"{name}.unique", UNIQUE_WHAT, count, [], [])
+        if count == 0:
+            return finding
+        rows = (
+            positioned()
+            .join(repeated, on=name, how="left_semi")
+            .select(POSITION, name)
+            .orderBy(POSITION)
+            .limit(EXAMPLES)
+            .collect()
+        )
+        return Finding(
+            finding.name,
+            UNIQUE_WHAT,
+            count,
+            [r[POSITION] for r in rows],
+            [_plain(r[name]) for r in rows],
+        )
+
+    return judge(schema, list(types), dtypes, env, scanner, duplicated)
+
+
+def _with_position(sdf: Any) -> Any:
+    """``sdf`` with each row's position (pandas' default index for the same rows)."""
+    from pyspark.sql import functions as F
+
+    tagged = sdf.withColumn("__part__", F.spark_partition_id()).withColumn(
+        "__id__", F.monotonically_increasing_id()
+    )
+    sizes = tagged.groupBy("__part__").count().collect()  # one small row per partition
+    offsets, total = {}, 0
+    for row in sorted(sizes, key=lambda r: r["__part__"]):
+        offsets[row["__part__"]] = total
+        total += row["count"]
+    if not offsets:
+        return tagged.withColumn(POSITION, F.lit(0).cast("long"))
+    start = F.create_map(*[x for p, o in offsets.items() for x in (F.lit(p), F.lit(o))])
+    within = F.col("__id__").bitwiseAND(F.lit((1 << 33) - 1))  # the row's place in its partition
+    return tagged.withColumn(POSITION, start[F.col("__part__")] + within)
+
+
+def _examples(
+    positioned: Callable[[], Any], failing: Any, shown: list[str], finding: Finding
+) -> Finding:
+    """The finding with its first ``EXAMPLES`` rows (positions and values), by a top-k
+    on the position of the failing rows."""
+    if finding.count == 0:
+        return finding
+    rows = (
+        positioned()
+        .where(failing)
+        .select(POSITION, *shown)
+        .orderBy(POSITION)
+        .limit(EXAMPLES)
+        .collect()
+    )
+    if len(shown) == 1:
+        values = [_plain(r[shown[0]]) for r in rows]
+    else:
+        values = [tuple(_plain(r[c]) for c in shown) for r in rows]
+    return Finding(finding.name, finding.what, finding.count, [r[POSITION] for r in rows], values)
+
+
+def _plain(value: Any) -> Any:
+    """A Spark value as the pandas path shows it: timestamps in ISO form, NaN as None."""
+    import datetime
+
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return pd.Timestamp(value).isoformat()
+    return value
+
+
+def _column_checks(col: Column, null: Any, types: dict[Hashable, Any]) -> dict[str, tuple]:
+    """(failing rows, what they break) for each row-wise rule of ``col``, in RULES order."""
+    from pyspark.sql import functions as F
+
+    c = F.col(col.name)
+    present = ~null(col.name)
+    allowed = f"at most {col.max_null_fraction:.1%}" if col.nullable else "none"
+    out: dict[str, tuple] = {"nulls": (null(col.name), f"null ({allowed} allowed)")}
+    if col.min is not None or col.max is not None:
+        lo, hi = col.min, col.max
+        if col.kind == "datetime":
+            lo = None if lo is None else F.lit(pd.Timestamp(lo).to_pydatetime())
+            hi = None if hi is None else F.lit(pd.Timestamp(hi).to_pydatetime())
+        bad = F.lit(False)
+        if lo is not None:
+            bad = bad | (c < lo)
+        if hi is not None:
+            bad = bad | (c > hi)
+        out["range"] = (present & bad, f"outside [{col.min}, {col.max}]")
+    if col.categories is not None:
+        out["categories"] = (present & ~c.isin(list(col.categories)), "with unseen categories")
+    if col.kind in ("string", "category") and (
+        col.min_length is not None or col.max_length is not None
+    ):
+        length = F.length(c.cast("string"))
+        bad = F.lit(False)
+        if col.min_length is not None:
+            bad = bad | (length < col.min_length)
+        if col.max_length is not None:
+            bad = bad | (length > col.max_length)
+        what = f"of length outside [{col.min_length}, {col.max_length}]"
+        out["length"] = (present & bad, what)
+    if col.pattern is not None:
+        whole = f"^(?:{col.pattern})$"
+        out["pattern"] = (
+            present & ~c.cast("string").rlike(whole),
+            f"not matching {col.pattern!r}",
+        )
+    return {rule: out[rule] for rule in RULES if rule in out}
+
+
+def _rule_check(rule: Rule, null: Any) -> tuple[Any, str]:
+    from pyspark.sql import functions as F
+
+    left, right = F.col(rule.left), F.col(rule.right)
+    if rule.kind == "le":
+        both = ~null(rule.left) & ~null(rule.right)
+        return both & ~(left <= right), f"with {rule.left} > {rule.right}"
+    what = f"with {rule.left} and {rule.right} not present together"
+    return null(rule.left) != null(rule.right), what

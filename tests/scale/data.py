@@ -1,0 +1,60 @@
+"""Data shared by the engine tests: a frame of every column kind, a schema with every
+rule, and the faults planted in it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mltest.data import Column, Rule, Schema
+
+
+def frame(n=60_000, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "amount": 1.0 + rng.gamma(2.0, 50.0, n),
+            "fee": rng.uniform(0, 0.5, n),
+            "level": rng.integers(0, 5, n),
+            "country": rng.choice(["de", "fr", "it"], n, p=[0.5, 0.3, 0.2]),
+            "code": rng.choice(["AB-1", "CD-22", "EF-333"], n),
+            "at": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 10**7, n), "s"),
+            "note": np.where(rng.random(n) < 0.02, None, "ok"),
+        }
+    )
+
+
+SCHEMA = Schema(
+    columns={
+        "id": Column("id", "int", min=0, unique=True),
+        "amount": Column("amount", "float", min=0.0, max=2_000.0),
+        "fee": Column("fee", "float", min=0.0, max=1.0),
+        "level": Column("level", "int", min=0, max=4),
+        "country": Column("country", "category", categories=["de", "fr", "it"]),
+        "code": Column("code", "string", pattern=r"[A-Z]{2}-\d+", max_length=6),
+        "at": Column("at", "datetime", min="2026-01-01", max="2026-06-01"),
+        "note": Column("note", "string", nullable=True, max_null_fraction=0.05),
+    },
+    rules=[Rule("le", "fee", "amount")],
+)
+
+
+def planted(df):
+    df = df.copy()
+    df.loc[[3, 31_000, 59_000], "amount"] = -1.0  # range, in three partitions
+    df.loc[[10, 45_000], "id"] = 7  # a duplicate across partitions
+    df.loc[[20, 40_000], "country"] = "es"  # unseen category
+    df.loc[[50, 50_001], "code"] = "abc"  # pattern
+    df.loc[[60], "code"] = "XY-123456"  # too long
+    df.loc[[70, 30_070], "fee"] = 5.0  # range
+    df.loc[[70, 30_071], "amount"] = 2.0  # fee > amount in row 70 only
+    df.loc[df.index[::10], "note"] = None  # 10% null: over the 5% allowed
+    return df
+
+
+def same(pandas_report, engine_report):
+    assert [r.to_dict() for r in engine_report.results] == [
+        r.to_dict() for r in pandas_report.results
+    ]
+    assert engine_report.details == pandas_report.details
