@@ -124,9 +124,9 @@ def test_frames_mltest_cannot_scale_to_are_usage_errors():
     with pytest.raises(mltest.UsageError, match=r"^df=list: validate takes a pandas, Dask or"):
         mltest.data.check_valid([1, 2], SCHEMA)
     with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.monitor.profile(SparkLike())
+        mltest.data.check_sources([mltest.data.Source("events", SparkLike())])
     with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.monitor.check_drift(SparkLike(), SparkLike())
+        mltest.data.check_join(SparkLike(), _frame(10), on="id")
 
 
 def test_source_and_join_checks_give_pandas_results(client):

@@ -1,9 +1,13 @@
-"""Spark: validation as Spark column expressions on a real local Spark (``local[2]``) gives
+"""Spark, on a real local Spark (``local[2]``): validation as Spark column expressions gives
 pandas' verdicts, failing-row counts and example rows (positions and values) on the same
-rows."""
+rows; profiles made on the executors give pandas' profiles and drift verdicts."""
 
 from __future__ import annotations
 
+import os
+import sys
+
+import pandas as pd
 import pytest
 
 import mltest
@@ -17,6 +21,9 @@ pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra (p
 def spark():
     from pyspark.sql import SparkSession
 
+    # the Python workers run mltest's profile code: this interpreter, not the PATH's python3
+    saved = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     try:
         session = (
             SparkSession.builder.master("local[2]")
@@ -32,6 +39,10 @@ def spark():
         pytest.skip(f"local Spark did not start: {exc}")
     yield session
     session.stop()
+    if saved is None:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    else:
+        os.environ["PYSPARK_PYTHON"] = saved
 
 
 def test_validation_gives_pandas_verdicts_counts_and_example_rows(spark):
@@ -64,4 +75,53 @@ def test_validation_gives_pandas_verdicts_counts_and_example_rows(spark):
     assert got["fee.nulls"].counterexample == {"rows": [4, 9], "values": [None, None]}
     # the checks Spark does not run yet say so
     with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.monitor.profile(spark.createDataFrame(nan))
+        mltest.monitor.replay(
+            lambda f: f["fee"], spark.createDataFrame(nan), time_column="at", reference=nan
+        )
+
+
+def test_profiles_and_drift_give_pandas_results(spark):
+    columns = ["amount", "fee", "level", "country", "at"]
+    reference = _frame(seed=4)[columns]
+    ref = mltest.monitor.profile(reference)
+    current = _frame(seed=5)[columns]
+    expected = mltest.monitor.profile(current, reference=ref)
+    got = mltest.monitor.profile(spark.createDataFrame(current).repartition(7), reference=ref)
+    for name, column in expected.columns.items():
+        mine, theirs = got.columns[name].to_dict(), column.to_dict()
+        for key in ("total", "squares", "below", "above"):  # sums: equal to rounding
+            if key in theirs:
+                assert mine.pop(key) == pytest.approx(theirs.pop(key), rel=1e-9, abs=1e-6)
+        if theirs["kind"] == "categorical":  # counts as pairs in order of first sight
+            mine["counts"], theirs["counts"] = dict(mine["counts"]), dict(theirs["counts"])
+        assert mine == theirs, name
+    plants = {
+        "scale": lambda d: d.assign(amount=d["amount"] * 1.1),
+        "category": lambda d: d.assign(country=d["country"].replace("it", "es")),
+        "missing": lambda d: d.assign(fee=d["fee"].mask(d.index % 10 == 0)),
+        "unchanged": lambda d: d,
+    }
+    for plant, change in plants.items():
+        cur = change(current)
+        want = mltest.monitor.check_drift(reference, cur, raise_on_failure=False)
+        seen = mltest.monitor.check_drift(
+            spark.createDataFrame(reference), spark.createDataFrame(cur), raise_on_failure=False
+        )
+        assert [(r.name, r.status) for r in seen.results] == [
+            (r.name, r.status) for r in want.results
+        ], plant
+    # a hundred daily partitions profiled and merged: the concatenation's profile
+    days = pd.concat(
+        _frame(600, seed=100 + d)[["amount", "country"]].assign(
+            amount=lambda f, d=d: f["amount"] * (1.2 if d >= 70 else 1.0)  # drift from day 70
+        )
+        for d in range(100)
+    )
+    ref = mltest.monitor.profile(reference[["amount", "country"]])
+    merged = mltest.monitor.profile(spark.createDataFrame(days).repartition(100), reference=ref)
+    whole = mltest.monitor.profile(days, reference=ref)
+    assert merged.columns["amount"].counts.tolist() == whole.columns["amount"].counts.tolist()
+    assert merged.columns["country"].counts == whole.columns["country"].counts
+    verdict = mltest.monitor.check_drift(ref, merged, raise_on_failure=False)
+    assert verdict.failed == ["amount.distribution"]
+    assert verdict.failed == mltest.monitor.check_drift(ref, whole, raise_on_failure=False).failed

@@ -277,7 +277,11 @@ def profile(
     from mltest.scale import engine_of, is_distributed
 
     if is_distributed(df):
-        engine = engine_of(df, f"df={type(df).__name__}: profile takes pandas or Dask frames")
+        engine = engine_of(
+            df,
+            f"df={type(df).__name__}: profile takes pandas, Dask or Spark frames",
+            ("dask", "spark"),
+        )
         if reference is not None and not isinstance(reference, Profile):
             raise UsageError(f"reference={arguments.short(reference)}: must be a Profile")
         return engine.profile(df, reference=reference, categorical=categorical)

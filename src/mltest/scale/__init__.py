@@ -3,8 +3,9 @@ machine's memory, run by the engine that holds them. Dask DataFrames are support
 (``pip install 'pytest-mltest[dask]'``): validation and profiles scan each partition where it
 lies with the very code that checks a pandas frame, and add the partitions' results up, so
 verdicts, failing-row counts and example rows are those of the same data in pandas. Spark
-DataFrames (``pip install 'pytest-mltest[spark]'``): validation, each rule a Spark column
-expression, all counted in one aggregation; the other checks not yet. See
+DataFrames (``pip install 'pytest-mltest[spark]'``): validation (each rule a Spark column
+expression, all counted in one aggregation), profiles and drift (the pandas profile code
+on the executors); source checks and replay not yet. See
 ``docs/scale.md``.
 """
 
@@ -25,7 +26,7 @@ def is_distributed(df: Any) -> bool:
 def engine_of(df: Any, message: str, wanted: tuple[str, ...] = ("dask",)) -> ModuleType:
     """The engine module for ``df`` (``mltest.scale._dask`` or ``._spark``), or
     ``UsageError(message)`` where it is no frame mltest can scale out to; ``wanted`` names
-    the engines the calling check supports (Spark: validation only, so far)."""
+    the engines the calling check supports (Spark: validation, profiles and drift)."""
     root = type(df).__module__.split(".")[0]
     if root in ("dask", "dask_expr"):
         try:

@@ -12,7 +12,7 @@ counts).
 from __future__ import annotations
 
 import operator
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,25 +143,36 @@ def profile(
 
 
 def _skeleton(ddf: Any, names: list[Hashable], codes: set[Hashable]) -> Profile:
-    """An empty profile on the bins a pandas profile of the whole frame would have (edges
-    from a merged quantile sketch), for the partitions to be counted against."""
+    """An empty profile on the bins of the whole frame, for the partitions to be counted
+    against (``skeleton``, with each partition's sketch computed where it lies)."""
     from dask import delayed
 
-    meta = ddf._meta
+    def sketch_all(numeric: list[Hashable], families: dict[Hashable, str]) -> dict:
+        per_part = [delayed(_sketch)(part, numeric, families) for part in _parts(ddf, numeric)]
+        return _compute(delayed(_merge_sketches)(per_part))
+
+    return skeleton(ddf._meta, names, codes, sketch_all)
+
+
+def skeleton(
+    meta: pd.DataFrame,
+    names: list[Hashable],
+    codes: set[Hashable],
+    sketch_all: Callable[[list[Hashable], dict[Hashable, str]], dict],
+) -> Profile:
+    """An empty profile on the bins a pandas profile of the whole frame would have (edges
+    from a merged quantile sketch): ``meta`` is an empty frame of the columns' dtypes,
+    ``sketch_all`` the merged sketch of the numeric columns (the engine's pass)."""
     families = {name: _family(meta[name]) for name in names}
     numeric = [n for n in names if families[n] in NUMERIC_FAMILIES and n not in codes]
-    sketches: dict[Hashable, Any] = {}
-    if numeric:
-        per_part = [delayed(_sketch)(part, numeric, families) for part in _parts(ddf, numeric)]
-        sketches = _compute(delayed(_merge_sketches)(per_part))
+    sketches = sketch_all(numeric, families) if numeric else {}
     columns: dict[Hashable, Any] = {}
     for name in names:
         family = families[name]
         if name in sketches:
             n, points, weights, few = sketches[name]
-            integer = pd.api.types.is_integer_dtype(
-                meta[name].dtype
-            ) or pd.api.types.is_bool_dtype(meta[name].dtype)
+            dtype = meta[name].dtype
+            integer = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
             if not (family == "numeric" and integer and few is not None and len(few) <= MAX_CODES):
                 columns[name] = _numeric_skeleton(family, n, points, weights)
                 continue

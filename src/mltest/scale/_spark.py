@@ -1,4 +1,5 @@
-"""Spark DataFrames: validation as Spark column expressions.
+"""Spark DataFrames: validation as Spark column expressions; profiles (and so drift) by the
+pandas profile code run on the executors.
 
 Every (column, rule) pair of the schema becomes one Spark expression counting its failing
 rows; all of them are evaluated in one aggregation over the data (``DataFrame.agg``), on
@@ -15,7 +16,7 @@ value, lengths count characters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,10 @@ import pandas as pd
 
 from mltest.data.schema import Column, Rule, Schema
 from mltest.data.validate import RULES, UNIQUE_WHAT, Finding, Scan, judge
+from mltest.errors import UsageError
+from mltest.monitor.profile import Profile, _names, build_profile, merge
 from mltest.report import Report
+from mltest.scale._dask import _merge_sketches
 
 EXAMPLES = 5
 POSITION = "__mltest_position__"
@@ -227,3 +231,69 @@ def _rule_check(rule: Rule, null: Any) -> tuple[Any, str]:
         return both & ~(left <= right), f"with {rule.left} > {rule.right}"
     what = f"with {rule.left} and {rule.right} not present together"
     return null(rule.left) != null(rule.right), what
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def profile(
+    sdf: Any,
+    *,
+    reference: Profile | None = None,
+    categorical: Sequence[Hashable] | None = None,
+    argument: str = "df",
+) -> Profile:
+    """``mltest.monitor.profile`` of a Spark frame: each partition profiled by the pandas
+    code on the executors (``mapInPandas``, Arrow batches), the partitions' profiles sent
+    back serialized and merged. Against ``reference`` it equals the pandas profile of the
+    same rows (counts exactly, sums to rounding); on its own bins the edges come from a
+    merged quantile sketch (as for Dask: ``mltest.scale._dask.skeleton``). The executors
+    need mltest installed (they run its profile code)."""
+    from mltest.scale._dask import skeleton
+
+    names = list(sdf.columns)
+    if not names:
+        raise UsageError(f"{argument}: has no columns")
+    if reference is None:
+        meta = pd.DataFrame(
+            {f.name: pd.Series([], dtype=_dtype(f.dataType)) for f in sdf.schema.fields}
+        )
+
+        def sketch_all(numeric: list[Hashable], families: dict[Hashable, str]) -> dict:
+            parts = _per_partition(sdf.select(*numeric), _sketch_task(numeric, families))
+            return _merge_sketches(parts)
+
+        reference = skeleton(meta, names, _names("categorical", categorical, names), sketch_all)
+    elif categorical is not None:
+        raise UsageError("categorical=: column kinds come from the reference profile")
+    parts = _per_partition(sdf, _profile_task(reference, argument))
+    if not parts:
+        raise UsageError(f"{argument}: has no rows")
+    result = merge(parts)
+    if result.rows == 0:
+        raise UsageError(f"{argument}: has no rows")
+    return result
+
+
+def _per_partition(sdf: Any, task: Callable[[pd.DataFrame], Any]) -> list[Any]:
+    """``task`` over each partition's rows (Arrow batches concatenated per partition by
+    the task's own merge), run on the executors; its small pickled results collected."""
+    import pickle
+
+    def run(batches: Any) -> Any:
+        results = [task(batch) for batch in batches if len(batch)]
+        if results:
+            yield pd.DataFrame({"payload": [pickle.dumps(results)]})
+
+    rows = sdf.mapInPandas(run, "payload binary").collect()
+    return [r for row in rows for r in pickle.loads(row["payload"])]
+
+
+def _sketch_task(numeric: list[Hashable], families: dict[Hashable, str]) -> Any:
+    from mltest.scale._dask import _sketch
+
+    return lambda batch: _sketch(batch, numeric, families)
+
+
+def _profile_task(reference: Profile, argument: str) -> Any:
+    return lambda batch: build_profile(batch, reference, None, argument)
