@@ -58,3 +58,37 @@ def same(pandas_report, engine_report):
         r.to_dict() for r in pandas_report.results
     ]
     assert engine_report.details == pandas_report.details
+
+
+def sources_with_faults():
+    """Applications (a key repeated across partitions, a duplicated row) and outcomes
+    (seven applications without one)."""
+    applications = frame(seed=7)
+    applications.loc[[5, 40_000], "id"] = 11
+    applications.loc[[6], "id"] = 12
+    applications.loc[[7], :] = applications.loc[[8], :].to_numpy()
+    outcomes = pd.DataFrame({"id": np.arange(0, 60_000, 1), "paid": 1}).drop(
+        index=[100, 200, 300, 50_000, 50_001, 50_002, 59_999]
+    )
+    return applications, outcomes
+
+
+def source_checks(applications, outcomes):
+    """check_sources and check_join of the two, as reports (never raised)."""
+    import mltest
+
+    sources = [
+        mltest.data.Source(
+            "applications",
+            applications,
+            timestamp="at",
+            max_age="30D",
+            volume=(50_000, 70_000),
+            key="id",
+            schema=SCHEMA,
+        ),
+        mltest.data.Source("outcomes", outcomes, key="id"),
+    ]
+    report = mltest.data.check_sources(sources, now="2026-05-01", raise_on_failure=False)
+    join = mltest.data.check_join(sources[0], sources[1], on="id", raise_on_failure=False)
+    return report, join

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mltest
-from tests.scale.data import SCHEMA, planted, same
+from tests.scale.data import SCHEMA, planted, same, source_checks, sources_with_faults
 from tests.scale.data import frame as _frame
 
 dd = pytest.importorskip("dask.dataframe")
@@ -123,40 +123,15 @@ def test_frames_mltest_cannot_scale_to_are_usage_errors():
     SparkLike.__module__ = "pyspark.sql.dataframe"
     with pytest.raises(mltest.UsageError, match=r"^df=list: validate takes a pandas, Dask or"):
         mltest.data.check_valid([1, 2], SCHEMA)
+    SparkLike.columns = ["at"]
     with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.data.check_sources([mltest.data.Source("events", SparkLike())])
-    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.data.check_join(SparkLike(), _frame(10), on="id")
+        mltest.monitor.replay(lambda f: f, SparkLike(), time_column="at", reference=_frame(10))
 
 
 def test_source_and_join_checks_give_pandas_results(client):
-    applications = _frame(seed=7)
-    applications.loc[[5, 40_000], "id"] = 11  # a repeated key across partitions
-    applications.loc[[6], "id"] = 12
-    applications.loc[[7], :] = applications.loc[[8], :].to_numpy()  # a duplicated row
-    outcomes = pd.DataFrame({"id": np.arange(0, 60_000, 1), "paid": 1}).drop(
-        index=[100, 200, 300, 50_000, 50_001, 50_002, 59_999]
-    )  # seven applications without an outcome
-
-    def checks(apps, outs):
-        sources = [
-            mltest.data.Source(
-                "applications",
-                apps,
-                timestamp="at",
-                max_age="30D",
-                volume=(50_000, 70_000),
-                key="id",
-                schema=SCHEMA,
-            ),
-            mltest.data.Source("outcomes", outs, key="id"),
-        ]
-        got = mltest.data.check_sources(sources, now="2026-05-01", raise_on_failure=False)
-        join = mltest.data.check_join(sources[0], sources[1], on="id", raise_on_failure=False)
-        return got, join
-
-    expected = checks(applications, outcomes)
-    got = checks(
+    applications, outcomes = sources_with_faults()
+    expected = source_checks(applications, outcomes)
+    got = source_checks(
         dd.from_pandas(applications, npartitions=6), dd.from_pandas(outcomes, npartitions=4)
     )
     for a, b in zip(expected, got, strict=True):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import mltest
-from tests.scale.data import SCHEMA, planted, same
+from tests.scale.data import SCHEMA, planted, same, source_checks, sources_with_faults
 from tests.scale.data import frame as _frame
 
 pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra (pyspark)")
@@ -125,3 +125,18 @@ def test_profiles_and_drift_give_pandas_results(spark):
     verdict = mltest.monitor.check_drift(ref, merged, raise_on_failure=False)
     assert verdict.failed == ["amount.distribution"]
     assert verdict.failed == mltest.monitor.check_drift(ref, whole, raise_on_failure=False).failed
+
+
+def test_source_and_join_checks_give_pandas_results(spark):
+    applications, outcomes = sources_with_faults()
+    expected = source_checks(applications, outcomes)
+    got = source_checks(spark.createDataFrame(applications), spark.createDataFrame(outcomes))
+    for a, b in zip(expected, got, strict=True):
+        same(a, b)
+    assert got[1]["applications->outcomes.orphans"].counterexample == [
+        {"id": 100},
+        {"id": 200},
+        {"id": 300},
+        {"id": 50000},
+        {"id": 50001},
+    ]

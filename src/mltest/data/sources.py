@@ -64,14 +64,22 @@ def _load(name: str, data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     if is_distributed(data):
-        engine_of(data, f"source {name!r}: data must be a DataFrame, a callable or a file path")
+        engine_of(
+            data,
+            f"source {name!r}: data must be a DataFrame, a callable or a file path",
+            ("dask", "spark"),
+        )
         return data
     if isinstance(data, (str, Path)):
         return read_table(data)
     if callable(data):
         out = data()
         if is_distributed(out):
-            engine_of(out, f"source {name!r}: its loader returned {type(out).__name__}")
+            engine_of(
+                out,
+                f"source {name!r}: its loader returned {type(out).__name__}",
+                ("dask", "spark"),
+            )
         elif not isinstance(out, pd.DataFrame):
             raise UsageError(
                 f"source {name!r}: its loader returned {type(out).__name__}, not a DataFrame"
@@ -118,7 +126,7 @@ def _freshness(src: Source, df: pd.DataFrame, now: pd.Timestamp) -> PropertyResu
     name = f"{src.name}.freshness"
     if src.timestamp not in df.columns:
         return _result(name, False, f"timestamp column {src.timestamp!r} is missing")
-    newest = _value(_datetimes(df[src.timestamp]).max())
+    newest = _table(df).newest(df, src.timestamp)
     if pd.isna(newest):
         return _result(name, False, "no timestamps at all")
     age = now - newest
@@ -131,27 +139,76 @@ def _freshness(src: Source, df: pd.DataFrame, now: pd.Timestamp) -> PropertyResu
     )
 
 
-def _value(x: Any) -> Any:
-    """A Dask result computed; a pandas one as it is."""
-    return x.compute() if hasattr(x, "compute") else x
+class Frames:
+    """The operations the source checks need, on pandas or Dask frames (Dask's computed
+    where the data lies); ``mltest.scale._spark.Tables`` has them for Spark."""
+
+    @staticmethod
+    def value(x: Any) -> Any:
+        """A Dask result computed; a pandas one as it is."""
+        return x.compute() if hasattr(x, "compute") else x
+
+    def rows(self, df: Any) -> int:
+        return len(df)
+
+    def newest(self, df: Any, column: str) -> Any:
+        s = df[column]
+        if is_distributed(s):
+            import dask.dataframe as dd
+
+            return self.value(dd.to_datetime(s).max())
+        return pd.to_datetime(s).max()
+
+    def repeated_keys(self, df: Any, keys: list[str]) -> tuple[int, list[Any]]:
+        """Rows sharing their key with another row, and the first five (index labels)."""
+        if is_distributed(df):
+            return engine_of(df, "df").repeated_keys(df, keys)
+        dup = df.duplicated(subset=keys, keep=False)
+        return int(dup.sum()), df.index[dup.to_numpy()][:5].tolist()
+
+    def duplicate_rows(self, df: Any) -> int:
+        return len(df) - len(df.drop_duplicates())  # rows repeating an earlier one
+
+    def repeated_key_rows(self, df: Any, keys: list[str]) -> int:
+        return len(df) - len(df[keys].drop_duplicates())  # rows repeating an earlier key
+
+    def shared_rows(self, a: Any, b: Any, common: list[str]) -> int:
+        left = a[common].drop_duplicates()
+        return len(left.merge(b[common].drop_duplicates(), how="inner", on=common))
+
+    def orphans(self, ldf: Any, rdf: Any, keys: list[str]) -> tuple[int, int, list[Any]]:
+        """Distinct left keys with no right match: how many, of how many, the first five."""
+        lkeys = ldf[keys].drop_duplicates()
+        matched = lkeys.merge(rdf[keys].drop_duplicates(), how="left", on=keys, indicator=True)
+        orphans = int(self.value((matched["_merge"] == "left_only").sum()))
+        if is_distributed(ldf) or is_distributed(rdf):
+            side = ldf if is_distributed(ldf) else rdf
+            sample = engine_of(side, "left").orphans(ldf, rdf, keys)
+        else:
+            sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
+        return orphans, len(lkeys), sample
+
+    def join_sizes(self, ldf: Any, rdf: Any, keys: list[str]) -> tuple[int, int]:
+        """Rows of the inner join, and of the inner join on the right's distinct keys."""
+        joined = len(ldf.merge(rdf[keys], how="inner", on=keys))
+        return joined, len(ldf.merge(rdf[keys].drop_duplicates(), how="inner", on=keys))
+
+    def dtype(self, df: Any, column: str) -> str:
+        return str(df[column].dtype)
 
 
-def _datetimes(s: Any) -> Any:
-    if is_distributed(s):
-        import dask.dataframe as dd
-
-        return dd.to_datetime(s)
-    return pd.to_datetime(s)
+def _table(*frames: Any) -> Any:
+    """The operations for these frames: Spark's where one is a Spark frame (the others then
+    made Spark frames too), pandas' and Dask's otherwise."""
+    spark = [f for f in frames if type(f).__module__.split(".")[0] == "pyspark"]
+    if spark:
+        return engine_of(spark[0], "df", ("dask", "spark")).Tables()
+    return Frames()
 
 
 def _key_unique(src: Source, df: pd.DataFrame) -> PropertyResult:
     keys = [src.key] if isinstance(src.key, str) else list(src.key or [])
-    if is_distributed(df):
-        n, rows = engine_of(df, "df").repeated_keys(df, keys)
-    else:
-        dup = df.duplicated(subset=keys, keep=False)
-        n = int(dup.sum())
-        rows = df.index[dup.to_numpy()][:5].tolist()
+    n, rows = _table(df).repeated_keys(df, keys)
     return _result(
         f"{src.name}.key_unique",
         n == 0,
@@ -185,15 +242,17 @@ def check_sources(
             if src.max_age is None:
                 raise UsageError(f"source {src.name!r}: timestamp= needs max_age=")
             report.add(_freshness(src, df, now))
+        table = _table(df)
         band = src.band()
         if band is not None:
             lo, hi = band
+            rows = table.rows(df)
             report.add(
                 _result(
                     f"{src.name}.volume",
-                    lo <= len(df) <= hi,
-                    f"{len(df)} rows (band {lo:.0f}..{hi:.0f})",
-                    count=len(df),
+                    lo <= rows <= hi,
+                    f"{rows} rows (band {lo:.0f}..{hi:.0f})",
+                    count=rows,
                 )
             )
         if src.key is not None:
@@ -201,7 +260,7 @@ def check_sources(
         if src.schema is not None:
             for r in src.schema.validate(df).results:
                 report.add(dataclasses.replace(r, name=f"{src.name}.{r.name}"))
-        dup = len(df) - len(df.drop_duplicates())  # rows repeating an earlier one
+        dup = table.duplicate_rows(df)
         report.add(
             _result(f"{src.name}.duplicate_rows", dup == 0, f"{dup} duplicated row(s)", count=dup)
         )
@@ -240,8 +299,7 @@ def _across(frames: dict[str, pd.DataFrame]) -> list[PropertyResult]:
             if set(frames[a].columns) != set(frames[b].columns):
                 continue  # only sources that feed the same table can duplicate each other
             common = list(frames[a].columns)
-            left = frames[a][common].drop_duplicates()
-            n = len(left.merge(frames[b][common].drop_duplicates(), how="inner", on=common))
+            n = _table(frames[a], frames[b]).shared_rows(frames[a], frames[b], common)
             out.append(
                 _result(f"{a}~{b}.shared_rows", n == 0, f"{n} row(s) appear in both", count=n)
             )
@@ -267,7 +325,7 @@ def check_join(
     arguments.flag("raise_on_failure", raise_on_failure)
     for label, side in (("left", left), ("right", right)):
         if is_distributed(side):
-            engine_of(side, f"{label}={type(side).__name__}")
+            engine_of(side, f"{label}={type(side).__name__}", ("dask", "spark"))
         elif not isinstance(side, (Source, pd.DataFrame)):
             raise UsageError(f"{label}={side!r:.60}: must be a Source or a DataFrame")
     if not on or not isinstance(on, (str, list, tuple)):
@@ -282,7 +340,8 @@ def check_join(
         if missing:
             raise UsageError(f"on={on!r}: {label} has no column(s) {missing}")
     report = Report(f"{lname} join {rname}", kind="join", stage="data-collection")
-    dup = len(rdf) - len(rdf[keys].drop_duplicates())  # rows repeating an earlier key
+    table = _table(ldf, rdf)
+    dup = table.repeated_key_rows(rdf, keys)
     report.add(
         _result(
             f"{rname}.key_unique",
@@ -291,26 +350,19 @@ def check_join(
             count=dup,
         )
     )
-    lkeys = ldf[keys].drop_duplicates()
-    matched = lkeys.merge(rdf[keys].drop_duplicates(), how="left", on=keys, indicator=True)
-    orphans = int(_value((matched["_merge"] == "left_only").sum()))
-    rate = orphans / max(len(lkeys), 1)
-    if is_distributed(ldf) or is_distributed(rdf):
-        sample = engine_of(ldf if is_distributed(ldf) else rdf, "left").orphans(ldf, rdf, keys)
-    else:
-        sample = matched.loc[matched["_merge"] == "left_only", keys].head(5).to_dict("records")
+    orphans, left_keys, sample = table.orphans(ldf, rdf, keys)
+    rate = orphans / max(left_keys, 1)
     report.add(
         _result(
             f"{lname}->{rname}.orphans",
             rate <= max_orphan_rate + 1e-12,
-            f"{orphans} of {len(lkeys)} keys ({rate:.1%}) find no match "
+            f"{orphans} of {left_keys} keys ({rate:.1%}) find no match "
             f"(allowed {max_orphan_rate:.1%}); coverage {1 - rate:.1%}",
             count=orphans,
             example=sample,
         )
     )
-    joined = len(ldf.merge(rdf[keys], how="inner", on=keys))
-    inner_left = len(ldf.merge(rdf[keys].drop_duplicates(), how="inner", on=keys))
+    joined, inner_left = table.join_sizes(ldf, rdf, keys)
     fanout = joined / max(inner_left, 1)
     report.add(
         _result(
@@ -337,8 +389,10 @@ def check_schema_agreement(sources: Sequence[Source], *, raise_on_failure: bool 
         for col in sorted(set(bdf.columns) | set(df.columns)):
             if col not in df.columns or col not in bdf.columns:
                 diffs.append(f"{col}: only in {base.name if col in bdf.columns else src.name}")
-            elif bdf[col].dtype != df[col].dtype:
-                diffs.append(f"{col}: {bdf[col].dtype} vs {df[col].dtype}")
+            elif _table(bdf).dtype(bdf, col) != _table(df).dtype(df, col):
+                diffs.append(
+                    f"{col}: {_table(bdf).dtype(bdf, col)} vs {_table(df).dtype(df, col)}"
+                )
         report.add(
             _result(
                 f"{base.name}~{src.name}.schema",

@@ -297,3 +297,95 @@ def _sketch_task(numeric: list[Hashable], families: dict[Hashable, str]) -> Any:
 
 def _profile_task(reference: Profile, argument: str) -> Any:
     return lambda batch: build_profile(batch, reference, None, argument)
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+class Tables:
+    """The operations the source checks need (``mltest.data.sources.Frames``), as Spark
+    queries: counts, distinct keys, joins; the first offending rows by position. A pandas
+    frame checked beside a Spark one is made a Spark frame of the same session."""
+
+    def rows(self, df: Any) -> int:
+        return int(df.count())
+
+    def newest(self, df: Any, column: str) -> Any:
+        from pyspark.sql import functions as F
+
+        value = df.agg(F.max(column)).collect()[0][0]
+        return pd.NaT if value is None else pd.Timestamp(pd.to_datetime(value))
+
+    def repeated_keys(self, df: Any, keys: list[str]) -> tuple[int, list[Any]]:
+        from pyspark.sql import functions as F
+
+        repeated = df.groupBy(*keys).count().where(F.col("count") > 1)
+        n = int(repeated.agg(F.sum("count")).collect()[0][0] or 0)
+        if n == 0:
+            return 0, []
+        first = (
+            _with_position(df)
+            .join(repeated.select(*keys), on=keys, how="left_semi")
+            .select(POSITION)
+            .orderBy(POSITION)
+            .limit(EXAMPLES)
+            .collect()
+        )
+        return n, [r[POSITION] for r in first]
+
+    def duplicate_rows(self, df: Any) -> int:
+        return int(df.count() - df.dropDuplicates().count())
+
+    def repeated_key_rows(self, df: Any, keys: list[str]) -> int:
+        return int(df.count() - df.select(*keys).dropDuplicates().count())
+
+    def shared_rows(self, a: Any, b: Any, common: list[str]) -> int:
+        a, b = _spark_pair(a, b)
+        left, right = a.select(*common).distinct(), b.select(*common).distinct()
+        return int(left.join(right, on=common, how="inner").count())
+
+    def orphans(self, ldf: Any, rdf: Any, keys: list[str]) -> tuple[int, int, list[Any]]:
+        from pyspark.sql import functions as F
+
+        ldf, rdf = _spark_pair(ldf, rdf)
+        left, right = ldf.select(*keys).distinct(), rdf.select(*keys).distinct()
+        orphans = int(left.join(right, on=keys, how="left_anti").count())
+        sample: list[Any] = []
+        if orphans:
+            first = (
+                _with_position(ldf)
+                .join(right, on=keys, how="left_anti")
+                .groupBy(*keys)
+                .agg(F.min(POSITION).alias("__first__"))
+                .orderBy("__first__")
+                .limit(EXAMPLES)
+                .collect()
+            )
+            sample = [{k: _plain(r[k]) for k in keys} for r in first]
+        return orphans, int(left.count()), sample
+
+    def join_sizes(self, ldf: Any, rdf: Any, keys: list[str]) -> tuple[int, int]:
+        ldf, rdf = _spark_pair(ldf, rdf)
+        joined = ldf.join(rdf.select(*keys), on=keys, how="inner").count()
+        distinct = ldf.join(rdf.select(*keys).distinct(), on=keys, how="inner").count()
+        return int(joined), int(distinct)
+
+    def dtype(self, df: Any, column: str) -> str:
+        if isinstance(df, pd.DataFrame):
+            return str(df[column].dtype)
+        return str(_dtype(df.schema[column].dataType))
+
+
+def _spark_pair(a: Any, b: Any) -> tuple[Any, Any]:
+    """Both sides as Spark frames of one session (a pandas side converted)."""
+    spark = a if not isinstance(a, pd.DataFrame) else b
+    session = spark.sparkSession
+    a = session.createDataFrame(a) if isinstance(a, pd.DataFrame) else a
+    b = session.createDataFrame(b) if isinstance(b, pd.DataFrame) else b
+    for side in (a, b):
+        if type(side).__module__.split(".")[0] != "pyspark":
+            raise UsageError(
+                f"{type(side).__name__}: a Spark source is compared with pandas or Spark "
+                "frames only"
+            )
+    return a, b
