@@ -92,3 +92,37 @@ def source_checks(applications, outcomes):
     report = mltest.data.check_sources(sources, now="2026-05-01", raise_on_failure=False)
     join = mltest.data.check_join(sources[0], sources[1], on="id", raise_on_failure=False)
     return report, join
+
+
+def replay_scenario():
+    """40 days of 500 rows, ``amount`` drifting from 25 March; the reference; a model."""
+    rng = np.random.default_rng(8)
+    n = 40 * 500
+    live = frame(n, seed=9)[["amount", "fee", "country"]]
+    live["at"] = pd.Timestamp("2026-03-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 40 * 86400, n)), "s"
+    )
+    live.loc[live["at"] >= "2026-03-25", "amount"] *= 1.3
+    live["paid"] = (live["fee"] < 0.25).astype(int)
+    reference = frame(10_000, seed=10)[["amount", "fee", "country"]]
+    return live, reference, FeeModel()
+
+
+class FeeModel:
+    """Predicts payment from the fee (a class: it pickles, to run on Spark's executors)."""
+
+    def predict(self, df):
+        return (df["fee"] < 0.25).astype(int).to_numpy()
+
+
+def same_replay(expected, got):
+    """The same alerts in the same windows, the same timeline and drift verdicts."""
+    assert [(a.window, a.kind, a.subject) for a in got.alerts] == [
+        (a.window, a.kind, a.subject) for a in expected.alerts
+    ]
+    assert got.alerts[0].window == pd.Timestamp("2026-03-25")
+    pd.testing.assert_frame_equal(got.timeline, expected.timeline)
+    for start, report in expected.drift.items():
+        assert [(r.name, r.status) for r in got.drift[start].results] == [
+            (r.name, r.status) for r in report.results
+        ]

@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 
 import mltest
-from tests.scale.data import SCHEMA, planted, same, source_checks, sources_with_faults
+from tests.scale.data import (
+    SCHEMA,
+    planted,
+    replay_scenario,
+    same,
+    same_replay,
+    source_checks,
+    sources_with_faults,
+)
 from tests.scale.data import frame as _frame
 
 pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra (pyspark)")
@@ -73,11 +81,6 @@ def test_validation_gives_pandas_verdicts_counts_and_example_rows(spark):
     same(mltest.data.check_valid(nan, SCHEMA, raise_on_failure=False), got)
     assert got.failed == ["fee.nulls"]
     assert got["fee.nulls"].counterexample == {"rows": [4, 9], "values": [None, None]}
-    # the checks Spark does not run yet say so
-    with pytest.raises(mltest.UsageError, match="Spark DataFrames are not supported here yet"):
-        mltest.monitor.replay(
-            lambda f: f["fee"], spark.createDataFrame(nan), time_column="at", reference=nan
-        )
 
 
 def test_profiles_and_drift_give_pandas_results(spark):
@@ -140,3 +143,18 @@ def test_source_and_join_checks_give_pandas_results(spark):
         {"id": 50000},
         {"id": 50001},
     ]
+
+
+def test_replay_of_a_spark_frame_raises_pandas_alerts_in_the_same_windows(spark, tmp_path):
+    live, reference, model = replay_scenario()
+    options = dict(time_column="at", reference=reference, labels="paid")
+    # the model runs on the executors, partition by partition; windows straddle partitions
+    got = mltest.monitor.replay(
+        model,
+        spark.createDataFrame(live).coalesce(3),
+        store=f"sqlite:///{tmp_path}/m.db",
+        **options,
+    )
+    same_replay(mltest.monitor.replay(model, live, **options), got)
+    with pytest.raises(mltest.UsageError, match="must be ascending"):
+        mltest.monitor.replay(model, spark.createDataFrame(live.iloc[::-1]), **options)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 import numpy as np
@@ -92,7 +92,11 @@ def replay(
     if distributed:
         from mltest.scale import engine_of
 
-        engine_of(frame, f"frame={type(frame).__name__}: replay takes pandas or Dask frames")
+        engine_of(
+            frame,
+            f"frame={type(frame).__name__}: replay takes pandas, Dask or Spark frames",
+            ("dask", "spark"),
+        )
     elif not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise UsageError(f"frame={arguments.short(frame)}: must be a non-empty DataFrame")
     if time_column not in frame.columns:
@@ -110,50 +114,52 @@ def replay(
         raise UsageError(f"window={window!r}: not a pandas frequency ('1D', '1h')") from None
     if distributed and labels is not None and not _is_column(labels, frame):
         raise UsageError(
-            f"labels={arguments.short(labels)}: with a Dask frame, the name of its column"
+            f"labels={arguments.short(labels)}: with a Dask or Spark frame, the name of its column"
         )
     sink, owned = _store(store)
     name = type(model).__name__ if name is None else name
     names = _input_names(reference, frame, time_column)
     ref_profile = _reference(reference, names, predict)
     # the rows in chunks, in time order: a pandas frame is one chunk, a Dask frame one
-    # partition at a time (only the times, predictions and labels stay in memory)
-    chunks = list(frame.to_delayed()) if distributed else [frame]
+    # partition at a time, a Spark frame's partitions on its executors (only the times,
+    # predictions and labels stay in memory); each chunk gives one piece per window
     summaries: dict[pd.Timestamp, Profile] = {}
     times_seen, predicted, truth = [], [], []
     origin: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
-    for i, part in enumerate(chunks):
-        chunk = _computed(part)
-        times = _times(chunk, time_column, last)
-        if len(chunk) == 0:
+    for i, (count, chunk) in enumerate(
+        _chunk_pieces(frame, names, time_column, labels, predict, ref_profile, window)
+    ):
+        if not chunk:
             continue
-        last = times.iloc[-1]
-        if origin is None:  # windows start at midnight of the first day, as pandas' do
-            origin = times.iloc[0].normalize()
-        predictions = _call(predict, chunk[names], "frame")
-        watched = chunk[names].assign(**{PREDICTION: predictions})
-        y_chunk = _labels(labels, chunk)
-        for start, positions in _windows(times, window, origin):
-            at = positions.to_numpy()
-            part = watched.iloc[at]
-            summary = build_profile(part, ref_profile, None, "frame")
-            summaries[start] = summaries[start] + summary if start in summaries else summary
+        first = chunk[0].times.iloc[0]
+        if last is not None and first < last:
+            raise UsageError(
+                f"time_column={time_column!r}: must be ascending without missing values "
+                "(sort the frame by it)"
+            )
+        last = chunk[-1].times.iloc[-1]
+        origin = first.normalize() if origin is None else origin
+        for piece in chunk:
+            start = piece.start
+            summaries[start] = (
+                summaries[start] + piece.summary if start in summaries else piece.summary
+            )
             if sink is not None:
                 sink.log_predictions(
                     name,
-                    part,
-                    predictions[at],
-                    time=times.iloc[at],
-                    labels=None if y_chunk is None else y_chunk[at],
-                    summary=summary.select(names),
+                    piece.inputs,
+                    piece.predictions,
+                    time=piece.times,
+                    labels=piece.labels,
+                    summary=piece.summary.select(names),
                 )
-        times_seen.append(times.to_numpy())
-        predicted.append(predictions)
-        if y_chunk is not None:
-            truth.append(y_chunk)
+            times_seen.append(piece.times.to_numpy())
+            predicted.append(piece.predictions)
+            if piece.labels is not None:
+                truth.append(piece.labels)
         if progress and distributed:
-            print(f"\rreplay: partition {i + 1} of {len(chunks)} read", end="", file=sys.stderr)
+            print(f"\rreplay: partition {i + 1} of {count} read", end="", file=sys.stderr)
     if origin is None:
         raise UsageError("frame: has no rows")
     if progress and distributed:
@@ -319,14 +325,91 @@ def _is_column(labels: Any, frame: Any) -> bool:
     )
 
 
-def _computed(part: Any) -> pd.DataFrame:
-    """A pandas chunk as it is; a Dask partition computed (one at a time)."""
-    if isinstance(part, pd.DataFrame):
-        return part
-    import dask
+@dataclasses.dataclass
+class Piece:
+    """The rows of one window within one chunk of the frame: the window's start, their
+    profile (inputs and predictions) on the reference's bins, times, predictions, labels,
+    and their inputs where the chunk was read on this machine (for the store)."""
 
-    (out,) = dask.compute(part)
-    return out
+    start: pd.Timestamp
+    summary: Profile
+    times: pd.Series
+    predictions: np.ndarray
+    labels: np.ndarray | None
+    inputs: pd.DataFrame | None
+
+
+def _chunk_pieces(
+    frame: Any,
+    names: list[Hashable],
+    time_column: Hashable,
+    labels: Any,
+    predict: Callable[[pd.DataFrame], Any],
+    reference: Profile,
+    window: str,
+) -> Iterator[tuple[int, list[Piece]]]:
+    """(number of chunks, the chunk's pieces) for each chunk, in order."""
+    root = type(frame).__module__.split(".")[0]
+    if root == "pyspark":
+        from mltest.scale import _spark
+
+        parts = _spark.replay_pieces(frame, names, time_column, labels, predict, reference, window)
+        for pieces in parts:
+            yield len(parts), pieces
+        return
+    chunks = list(frame.to_delayed()) if root in ("dask", "dask_expr") else [frame]
+    origin: pd.Timestamp | None = None
+    for part in chunks:
+        if isinstance(part, pd.DataFrame):
+            chunk = part
+        else:  # a Dask partition, computed as the loop reaches it
+            import dask
+
+            (chunk,) = dask.compute(part)
+        times = _times(chunk, time_column, None)
+        if len(chunk) == 0:
+            yield len(chunks), []
+            continue
+        origin = times.iloc[0].normalize() if origin is None else origin
+        yield (
+            len(chunks),
+            pieces_of(
+                chunk, times, names, labels, predict, reference, window, origin, keep_inputs=True
+            ),
+        )
+
+
+def pieces_of(
+    chunk: pd.DataFrame,
+    times: pd.Series,
+    names: list[Hashable],
+    labels: Any,
+    predict: Callable[[pd.DataFrame], Any],
+    reference: Profile,
+    window: str,
+    origin: pd.Timestamp,
+    *,
+    keep_inputs: bool,
+) -> list[Piece]:
+    """One chunk's pieces: its predictions, then each window's profile."""
+    predictions = _call(predict, chunk[names], "frame")
+    watched = chunk[names].assign(**{PREDICTION: predictions})
+    y_chunk = _labels(labels, chunk)
+    pieces = []
+    for start, positions in _windows(times, window, origin):
+        at = positions.to_numpy()
+        part = watched.iloc[at]
+        pieces.append(
+            Piece(
+                start,
+                build_profile(part, reference, None, "frame"),
+                times.iloc[at].reset_index(drop=True),
+                predictions[at],
+                None if y_chunk is None else y_chunk[at],
+                part if keep_inputs else None,
+            )
+        )
+    return [p for p in pieces if len(p.predictions)]
 
 
 def _times(chunk: pd.DataFrame, time_column: Hashable, last: pd.Timestamp | None) -> pd.Series:

@@ -184,11 +184,17 @@ class Store:
     ) -> int:
         """Log one batch in one transaction: its inputs' profile (binned on
         ``reference``'s edges when given, so batches merge; or ``summary``, already
-        computed) and one row per prediction (``ids`` to attach labels later, ``time``,
-        ``labels`` if already known). Returns the batch's id."""
+        computed; ``inputs`` may then be None) and one row per prediction (``ids`` to
+        attach labels later, ``time``, ``labels`` if already known). Returns the batch's
+        id."""
         model = _name(model)
-        frame = as_frame("inputs", inputs)
-        n = len(frame)
+        if inputs is None:  # the batch summarised elsewhere (on a Spark executor, say)
+            if summary is None:
+                raise UsageError("inputs=None: give the batch's profile as summary=")
+            n = len(np.asarray(predictions))
+        else:
+            frame = as_frame("inputs", inputs)
+            n = len(frame)
         preds = _numbers("predictions", predictions, n)
         label_values = None if labels is None else _numbers("labels", labels, n, missing=True)
         ts = None if time is None else _nanoseconds("time", time, n)

@@ -5,7 +5,8 @@ lies with the very code that checks a pandas frame, and add the partitions' resu
 verdicts, failing-row counts and example rows are those of the same data in pandas. Spark
 DataFrames (``pip install 'pytest-mltest[spark]'``): validation (each rule a Spark column
 expression, all counted in one aggregation), profiles and drift (the pandas profile code
-on the executors), source and join checks (Spark queries); replay not yet. See
+on the executors), source and join checks (Spark queries), replay (the model on the
+executors). See
 ``docs/scale.md``.
 """
 
@@ -26,7 +27,7 @@ def is_distributed(df: Any) -> bool:
 def engine_of(df: Any, message: str, wanted: tuple[str, ...] = ("dask",)) -> ModuleType:
     """The engine module for ``df`` (``mltest.scale._dask`` or ``._spark``), or
     ``UsageError(message)`` where it is no frame mltest can scale out to; ``wanted`` names
-    the engines the calling check supports (Spark: all but replay)."""
+    the engines the calling check supports."""
     root = type(df).__module__.split(".")[0]
     if root in ("dask", "dask_expr"):
         try:

@@ -389,3 +389,55 @@ def _spark_pair(a: Any, b: Any) -> tuple[Any, Any]:
                 "frames only"
             )
     return a, b
+
+
+# --- replay -------------------------------------------------------------------------------
+
+
+def replay_pieces(
+    sdf: Any,
+    names: list[Hashable],
+    time_column: Hashable,
+    labels: Any,
+    predict: Callable[[pd.DataFrame], Any],
+    reference: Profile,
+    window: str,
+) -> list[list[Any]]:
+    """Each partition's replay pieces (``mltest.monitor.replay.pieces_of``: predictions, and
+    per window a profile, times, predictions and labels), computed on the executors, in
+    partition order. The model is shipped to the executors (it must pickle)."""
+    import pickle
+
+    from pyspark.sql import functions as F
+
+    from mltest.monitor.replay import _times, pieces_of
+
+    first = sdf.agg(F.min(str(time_column))).collect()[0][0]
+    if first is None:
+        return []
+    origin = pd.Timestamp(pd.to_datetime(first)).normalize()
+    wanted = [*names, time_column] + ([labels] if labels is not None else [])
+    columns = [str(c) for c in dict.fromkeys(wanted)]
+
+    def task(batches: Any) -> Any:
+        from pyspark import TaskContext
+
+        frames = list(batches)
+        chunk = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if len(chunk):
+            times = _times(chunk, time_column, None)
+            pieces = pieces_of(
+                chunk, times, names, labels, predict, reference, window, origin, keep_inputs=False
+            )
+            context = TaskContext.get()
+            part = context.partitionId() if context is not None else 0
+            yield pd.DataFrame({"part": [part], "payload": [pickle.dumps(pieces)]})
+
+    try:
+        rows = sdf.select(*columns).mapInPandas(task, "part int, payload binary").collect()
+    except Exception as exc:  # a UsageError raised on an executor, said as ours
+        text = str(exc)
+        if "UsageError: " in text:
+            raise UsageError(text.split("UsageError: ", 1)[1].splitlines()[0]) from None
+        raise
+    return [pickle.loads(r["payload"]) for r in sorted(rows, key=lambda r: r["part"])]
