@@ -57,7 +57,7 @@ def test_open_model_percentiles_vs_wrk2_style_reference(path, rate, connections)
             report = load_test(
                 url + path, rate=rate, concurrency=connections, duration=4, progress=False
             )
-            ours.append(report.latencies)
+            ours.append(report.data["latencies"])
     lines = []
     ok = True
     for name, q in (("p50", 50), ("p99", 99)):
