@@ -80,13 +80,15 @@ def test_check_metric_makes_few_calls_and_adds_little(fn, args, kwargs, referenc
     check_metric(subject, reference=ref, **kwargs)
     total = time.perf_counter() - start
     overhead = total / subject.seconds - 1
+    slow = subject.seconds / subject.calls >= 1e-3  # where the metric's cost is what matters
+    goal = "goal <= 50%" if slow else "no goal under 1 ms a call"
     print(
         f"\ncheck_metric({fn.__name__}{', reference=' if reference else ''}) {total:.2f}s: "
         f"{subject.calls:,} calls (goal <= 1,300) taking {subject.seconds:.2f}s, "
-        f"mltest's own work +{overhead:.0%} (goal <= 50%)"
+        f"mltest's own work +{overhead:.0%} ({goal})"
     )
     assert subject.calls <= 1300
-    if subject.seconds / subject.calls >= 1e-3:  # where the metric's cost is what matters
+    if slow:
         assert overhead <= 0.5
 
 
