@@ -47,9 +47,7 @@ def _dtype(spark_type: Any) -> Any:
         return np.dtype("bool")
     if name in _TIMES:
         return np.dtype("datetime64[ns]")
-    if name == "StringType":
-        return np.dtype("object")
-    return np.dtype("object")  # binaries, arrays, maps, structs: not a kind a schema has
+    return np.dtype("object")  # strings (and binaries, arrays, maps, structs: no kind has them)
 
 
 def validate(schema: Schema, sdf: Any, *, env: str | None = None) -> Report:
