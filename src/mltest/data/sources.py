@@ -20,7 +20,7 @@ from mltest import arguments
 from mltest.data.schema import Schema
 from mltest.errors import UsageError
 from mltest.report import PropertyResult, Report
-from mltest.scale import engine_of, is_distributed
+from mltest.scale import engine_name, engine_of, is_distributed
 
 
 @dataclasses.dataclass
@@ -64,22 +64,14 @@ def _load(name: str, data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     if is_distributed(data):
-        engine_of(
-            data,
-            f"source {name!r}: data must be a DataFrame, a callable or a file path",
-            ("dask", "spark"),
-        )
+        engine_of(data, f"source {name!r}: data must be a DataFrame, a callable or a file path")
         return data
     if isinstance(data, (str, Path)):
         return read_table(data)
     if callable(data):
         out = data()
         if is_distributed(out):
-            engine_of(
-                out,
-                f"source {name!r}: its loader returned {type(out).__name__}",
-                ("dask", "spark"),
-            )
+            engine_of(out, f"source {name!r}: its loader returned {type(out).__name__}")
         elif not isinstance(out, pd.DataFrame):
             raise UsageError(
                 f"source {name!r}: its loader returned {type(out).__name__}, not a DataFrame"
@@ -200,9 +192,9 @@ class Frames:
 def _table(*frames: Any) -> Any:
     """The operations for these frames: Spark's where one is a Spark frame (the others then
     made Spark frames too), pandas' and Dask's otherwise."""
-    spark = [f for f in frames if type(f).__module__.split(".")[0] == "pyspark"]
+    spark = [f for f in frames if engine_name(f) == "spark"]
     if spark:
-        return engine_of(spark[0], "df", ("dask", "spark")).Tables()
+        return engine_of(spark[0], "df").Tables()
     return Frames()
 
 
@@ -325,7 +317,7 @@ def check_join(
     arguments.flag("raise_on_failure", raise_on_failure)
     for label, side in (("left", left), ("right", right)):
         if is_distributed(side):
-            engine_of(side, f"{label}={type(side).__name__}", ("dask", "spark"))
+            engine_of(side, f"{label}={type(side).__name__}")
         elif not isinstance(side, (Source, pd.DataFrame)):
             raise UsageError(f"{label}={side!r:.60}: must be a Source or a DataFrame")
     if not on or not isinstance(on, (str, list, tuple)):

@@ -253,9 +253,7 @@ def validate(schema: Schema, df: Any, *, env: str | None = None) -> Report:
     from mltest.scale import engine_of
 
     engine = engine_of(
-        df,
-        f"df={type(df).__name__}: validate takes a pandas, Dask or Spark DataFrame",
-        ("dask", "spark"),
+        df, f"df={type(df).__name__}: validate takes a pandas, Dask or Spark DataFrame"
     )
     return engine.validate(schema, df, env=env)
 

@@ -190,10 +190,9 @@ def _distributed(
     if not (is_distributed(reference) or is_distributed(current)):
         return reference, current, categorical
     usage = "check_drift takes pandas, Dask or Spark frames, Series, arrays or profiles"
-    both = ("dask", "spark")
     for label, side in (("reference", reference), ("current", current)):
         if is_distributed(side):
-            engine_of(side, f"{label}={type(side).__name__}: {usage}", both)
+            engine_of(side, f"{label}={type(side).__name__}: {usage}")
     reference, current = (
         side.to_frame(name="values" if side.name is None else side.name)
         if is_distributed(side) and not hasattr(side, "columns")  # a Dask Series
@@ -203,7 +202,7 @@ def _distributed(
     if not isinstance(reference, Profile):
         names = list(reference.columns) if columns is None else list(columns)
         if is_distributed(reference):
-            engine = engine_of(reference, f"reference={type(reference).__name__}: {usage}", both)
+            engine = engine_of(reference, f"reference={type(reference).__name__}: {usage}")
             reference = engine.profile(
                 reference[names], categorical=categorical, argument="reference"
             )
@@ -212,7 +211,7 @@ def _distributed(
             reference = build_profile(frame, None, categorical, "reference")
         categorical = None
     if is_distributed(current):
-        engine = engine_of(current, f"current={type(current).__name__}: {usage}", both)
+        engine = engine_of(current, f"current={type(current).__name__}: {usage}")
         names = list(reference.columns) if columns is None else list(columns)
         missing = [c for c in names if c not in current.columns]
         if missing:

@@ -278,9 +278,7 @@ def profile(
 
     if is_distributed(df):
         engine = engine_of(
-            df,
-            f"df={type(df).__name__}: profile takes pandas, Dask or Spark frames",
-            ("dask", "spark"),
+            df, f"df={type(df).__name__}: profile takes pandas, Dask or Spark frames"
         )
         if reference is not None and not isinstance(reference, Profile):
             raise UsageError(f"reference={arguments.short(reference)}: must be a Profile")

@@ -93,9 +93,7 @@ def replay(
         from mltest.scale import engine_of
 
         engine_of(
-            frame,
-            f"frame={type(frame).__name__}: replay takes pandas, Dask or Spark frames",
-            ("dask", "spark"),
+            frame, f"frame={type(frame).__name__}: replay takes pandas, Dask or Spark frames"
         )
     elif not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise UsageError(f"frame={arguments.short(frame)}: must be a non-empty DataFrame")
@@ -349,15 +347,17 @@ def _chunk_pieces(
     window: str,
 ) -> Iterator[tuple[int, list[Piece]]]:
     """(number of chunks, the chunk's pieces) for each chunk, in order."""
-    root = type(frame).__module__.split(".")[0]
-    if root == "pyspark":
+    from mltest.scale import engine_name
+
+    engine = engine_name(frame)
+    if engine == "spark":
         from mltest.scale import _spark
 
         parts = _spark.replay_pieces(frame, names, time_column, labels, predict, reference, window)
         for pieces in parts:
             yield len(parts), pieces
         return
-    chunks = list(frame.to_delayed()) if root in ("dask", "dask_expr") else [frame]
+    chunks = list(frame.to_delayed()) if engine == "dask" else [frame]
     origin: pd.Timestamp | None = None
     for part in chunks:
         if isinstance(part, pd.DataFrame):
@@ -476,7 +476,7 @@ def _call(predict: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, argument:
 def _labels(labels: Any, frame: pd.DataFrame) -> Any:
     if labels is None:
         return None
-    if isinstance(labels, Hashable) and not isinstance(labels, tuple) and labels in frame.columns:
+    if _is_column(labels, frame):
         return frame[labels].to_numpy()
     values = np.asarray(labels)
     if values.ndim != 1 or len(values) != len(frame):

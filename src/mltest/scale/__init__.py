@@ -18,18 +18,25 @@ from typing import Any
 from mltest.errors import UsageError
 
 
-def is_distributed(df: Any) -> bool:
-    """Whether ``df`` is a frame of a distributed engine (Dask or Spark), without importing
-    either."""
-    return type(df).__module__.split(".")[0] in ("dask", "dask_expr", "pyspark")
-
-
-def engine_of(df: Any, message: str, wanted: tuple[str, ...] = ("dask",)) -> ModuleType:
-    """The engine module for ``df`` (``mltest.scale._dask`` or ``._spark``), or
-    ``UsageError(message)`` where it is no frame mltest can scale out to; ``wanted`` names
-    the engines the calling check supports."""
+def engine_name(df: Any) -> str | None:
+    """``"dask"`` or ``"spark"`` for a frame of that engine, None otherwise (found from its
+    class's module: neither engine is imported)."""
     root = type(df).__module__.split(".")[0]
     if root in ("dask", "dask_expr"):
+        return "dask"
+    return "spark" if root == "pyspark" else None
+
+
+def is_distributed(df: Any) -> bool:
+    """Whether ``df`` is a frame of a distributed engine (Dask or Spark)."""
+    return engine_name(df) is not None
+
+
+def engine_of(df: Any, message: str) -> ModuleType:
+    """The engine module for ``df`` (``mltest.scale._dask`` or ``._spark``), or
+    ``UsageError(message)`` where it is no frame mltest can scale out to."""
+    name = engine_name(df)
+    if name == "dask":
         try:
             import dask.dataframe  # noqa: F401
         except ImportError:  # pragma: no cover - a Dask frame without dask.dataframe
@@ -39,12 +46,7 @@ def engine_of(df: Any, message: str, wanted: tuple[str, ...] = ("dask",)) -> Mod
         from mltest.scale import _dask
 
         return _dask
-    if root == "pyspark":
-        if not wanted or "spark" not in wanted:
-            raise UsageError(
-                f"{message}: Spark DataFrames are not supported here yet (validation is; "
-                "see docs/scale.md)"
-            )
+    if name == "spark":
         from mltest.scale import _spark
 
         return _spark

@@ -27,7 +27,8 @@ from mltest.data.validate import RULES, UNIQUE_WHAT, Finding, Scan, judge
 from mltest.errors import UsageError
 from mltest.monitor.profile import Profile, _names, build_profile, merge
 from mltest.report import Report
-from mltest.scale._dask import _merge_sketches
+from mltest.scale import engine_name
+from mltest.scale._sketch import merge_sketches, skeleton, sketch
 
 EXAMPLES = 5
 POSITION = "__mltest_position__"
@@ -245,10 +246,8 @@ def profile(
     code on the executors (``mapInPandas``, Arrow batches), the partitions' profiles sent
     back serialized and merged. Against ``reference`` it equals the pandas profile of the
     same rows (counts exactly, sums to rounding); on its own bins the edges come from a
-    merged quantile sketch (as for Dask: ``mltest.scale._dask.skeleton``). The executors
+    merged quantile sketch (``mltest.scale._sketch``). The executors
     need mltest installed (they run its profile code)."""
-    from mltest.scale._dask import skeleton
-
     names = list(sdf.columns)
     if not names:
         raise UsageError(f"{argument}: has no columns")
@@ -259,7 +258,7 @@ def profile(
 
         def sketch_all(numeric: list[Hashable], families: dict[Hashable, str]) -> dict:
             parts = _per_partition(sdf.select(*numeric), _sketch_task(numeric, families))
-            return _merge_sketches(parts)
+            return merge_sketches(parts)
 
         reference = skeleton(meta, names, _names("categorical", categorical, names), sketch_all)
     elif categorical is not None:
@@ -288,9 +287,7 @@ def _per_partition(sdf: Any, task: Callable[[pd.DataFrame], Any]) -> list[Any]:
 
 
 def _sketch_task(numeric: list[Hashable], families: dict[Hashable, str]) -> Any:
-    from mltest.scale._dask import _sketch
-
-    return lambda batch: _sketch(batch, numeric, families)
+    return lambda batch: sketch(batch, numeric, families)
 
 
 def _profile_task(reference: Profile, argument: str) -> Any:
@@ -381,7 +378,7 @@ def _spark_pair(a: Any, b: Any) -> tuple[Any, Any]:
     a = session.createDataFrame(a) if isinstance(a, pd.DataFrame) else a
     b = session.createDataFrame(b) if isinstance(b, pd.DataFrame) else b
     for side in (a, b):
-        if type(side).__module__.split(".")[0] != "pyspark":
+        if engine_name(side) != "spark":
             raise UsageError(
                 f"{type(side).__name__}: a Spark source is compared with pandas or Spark "
                 "frames only"
