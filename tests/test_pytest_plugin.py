@@ -106,6 +106,7 @@ def test_last_failed_reruns_only_failures(project):
     again.assert_outcomes(failed=failed, deselected=len(TRANSFORMER.property_names()) - failed)
 
 
+@pytest.mark.slow
 def test_xdist_gives_the_same_verdicts(project):
     serial = project.runpytest_subprocess("--mltest", "features.py", "broken.py").parseoutcomes()
     parallel = project.runpytest_subprocess("--mltest", "-n", "2", "features.py", "broken.py")
@@ -199,6 +200,7 @@ def test_reproducible_item_and_device_fixture(pytester):
     )
 
 
+@pytest.mark.slow
 def test_perf_gate_stores_a_baseline_then_flags_a_planted_slowdown(pytester, monkeypatch):
     pytester.makepyfile(
         test_speed=textwrap.dedent(
@@ -311,6 +313,7 @@ def _calls(path):
     return {tag: lines.count(tag) for tag in sorted(set(lines))}
 
 
+@pytest.mark.slow
 def test_each_object_is_checked_once_per_session_serial_and_under_xdist(pytester, monkeypatch):
     pytester.makepyfile(counted=COUNTED)
     direct = pytester.path / "direct.txt"

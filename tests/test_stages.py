@@ -99,6 +99,7 @@ def test_summary_per_stage_report_json_and_step_summary(pytester, tmp_path):
     assert '<property name="mltest_stage" value="deployment"' in junit
 
 
+@pytest.mark.slow
 def test_one_stage_only_and_the_same_report_under_xdist(pytester):
     result = _run(pytester, "--mltest-stage", "model-analysis")
     result.assert_outcomes(passed=1)

@@ -321,7 +321,6 @@ def test_the_sweep_covers_every_sklearn_classifier_and_regressor():
     assert set(FOUND) <= {p.id for p in SKLEARN_MODELS}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "cls"), SKLEARN_MODELS)
 def test_every_sklearn_classifier_and_regressor(kind, cls):
     rng = np.random.default_rng(0)

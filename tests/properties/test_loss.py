@@ -120,7 +120,6 @@ TRUSTED = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("fn", "kwargs"), [t[1:] for t in TRUSTED], ids=[t[0] for t in TRUSTED])
 def test_torch_losses_pass_every_applicable_property(request, fn, kwargs):
     report = check_loss(fn, raise_on_failure=False, seed=seed_of(request), **kwargs)

@@ -135,7 +135,6 @@ DECLARED = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fn", "reference", "kwargs"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )

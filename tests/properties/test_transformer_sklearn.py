@@ -498,7 +498,6 @@ def _transformers():
             yield pytest.param(name, cls, id=name, marks=marks)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("name", "cls"), list(_transformers()))
 def test_sklearn_transformer_passes_every_applicable_property(request, name, cls):
     declaration = DECLARED.get(name, Declaration())

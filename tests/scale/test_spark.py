@@ -23,6 +23,8 @@ from tests.scale.data import (
 from tests.scale.data import frame as _frame
 
 pytest.importorskip("pyspark", reason="the Spark tests need the 'spark' extra (pyspark)")
+# a JVM: in the integration step, whose `--dist loadfile` keeps this file on one worker
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
