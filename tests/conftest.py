@@ -10,4 +10,3 @@ def _quiet_sklearn():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
