@@ -159,6 +159,40 @@ def test_metrics_in_prometheus_text(numeric_model):
     assert "mltest_requests_in_flight" in text
 
 
+def test_metrics_histograms_read_as_prometheus_clients_own():
+    """mltest keeps its histograms as plain counts; the exposition must be the one
+    prometheus_client's Histogram gives for the same observations (bounds inclusive)."""
+    import prometheus_client as prom
+
+    from mltest.deploy.app import ROW_BUCKETS, Metrics
+
+    rows = [1, 2, 3, 5, 7, 10, 10000, 10001, 50, 0]
+    seconds = [0.0, 0.005, 0.0051, 0.01, 2.5, 11.0, 0.3, 0.075, 1e-9, 7.5]
+    ours = Metrics()
+    registry = prom.CollectorRegistry()
+    theirs = prom.Histogram(
+        "mltest_request_rows", "x", ["endpoint"], buckets=ROW_BUCKETS, registry=registry
+    )
+    duration = prom.Histogram(
+        "mltest_request_duration_seconds", "x", ["endpoint", "method", "status"], registry=registry
+    )
+    for n, s in zip(rows, seconds, strict=True):
+        ours.started()
+        ours.observe("/predict", "POST", 200, s, 0.0, n)
+        theirs.labels("/predict").observe(n)
+        duration.labels("/predict", "POST", "200").observe(s)
+
+    def samples(text, name):
+        return sorted(
+            line for line in text.splitlines() if line.startswith(name) and "_created" not in line
+        )
+
+    mine, reference = ours.text()[0].decode(), prom.generate_latest(registry).decode()
+    for name in ("mltest_request_rows", "mltest_request_duration_seconds"):
+        assert samples(mine, name) == samples(reference, name)
+    assert "mltest_requests_in_flight 0.0" in mine
+
+
 def test_shutdown_leaves_no_thread_and_frees_the_port(numeric_model):
     before = set(threading.enumerate())
     with serve(numeric_model) as server:

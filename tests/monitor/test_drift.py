@@ -9,7 +9,7 @@ import pytest
 
 import mltest
 from mltest.monitor import DEFAULT_THRESHOLDS, assert_no_drift, check_drift
-from mltest.monitor.profile import _edges_below
+from mltest.monitor.profile import _binned
 
 CATS = np.array(["red", "green", "blue", "black"])
 
@@ -292,8 +292,11 @@ def test_binning_shortcut_matches_a_binary_search():
     ):
         s = np.sort(values[:100_000])
         edges = np.unique(s[np.round(np.linspace(0, len(s) - 1, 101)).astype(int)])
-        probe = np.concatenate([values, edges, edges - 1e-9, [s[0] - 1, s[-1] + 1]])
-        np.testing.assert_array_equal(_edges_below(edges, probe), np.searchsorted(edges, probe))
+        probe = np.concatenate([values, edges, edges - 1e-9, [s[0] - 1, s[-1] + 1, -1e300, 1e300]])
+        np.testing.assert_array_equal(
+            _binned(edges, probe)[0],
+            np.bincount(np.searchsorted(edges, probe), minlength=len(edges) + 1),
+        )
 
 
 @pytest.mark.parametrize("case", ["shift", "scale", "outliers", "heavy-tails"])

@@ -9,9 +9,11 @@ request id.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -23,69 +25,102 @@ PUBLIC_PATHS = ("/v2/health/live", "/v2/health/ready", "/v2")
 ROW_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000)
 
 
+class Histogram:
+    """A Prometheus histogram kept as plain counts: an observation is a ``bisect`` and two
+    additions (prometheus_client's own ``Histogram.observe`` walks its buckets in Python
+    under a lock per value, several times this serving cost per request). Rendered by
+    ``Metrics`` as a standard histogram family at scrape time."""
+
+    def __init__(self, name: str, documentation: str, labels: tuple[str, ...], bounds: Any):
+        self.name, self.documentation, self.labels = name, documentation, labels
+        self.bounds = tuple(float(b) for b in bounds if b != float("inf"))
+        self.series: dict[tuple[str, ...], list[float]] = {}
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        counts = self.series.get(labels)
+        if counts is None:  # one count per bound, one for +Inf, then the sum
+            counts = self.series[labels] = [0.0] * (len(self.bounds) + 2)
+        counts[bisect.bisect_left(self.bounds, value)] += 1  # le: value <= bound
+        counts[-1] += value
+
+    def family(self) -> Any:
+        from prometheus_client.core import HistogramMetricFamily
+        from prometheus_client.utils import floatToGoString
+
+        family = HistogramMetricFamily(self.name, self.documentation, labels=self.labels)
+        for labels, counts in list(self.series.items()):
+            cumulative = list(itertools.accumulate(counts[:-1]))
+            les = [floatToGoString(b) for b in self.bounds] + ["+Inf"]
+            family.add_metric(list(labels), list(zip(les, cumulative, strict=True)), counts[-1])
+        return family
+
+
 class Metrics:
-    """The Prometheus metrics of one server (its own registry)."""
+    """The Prometheus metrics of one server (its own registry, one collector)."""
 
     def __init__(self) -> None:
         import prometheus_client as prom
 
-        self.registry = prom.CollectorRegistry(auto_describe=True)
-        self.duration = prom.Histogram(
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        seconds = prom.Histogram.DEFAULT_BUCKETS
+        self.duration = Histogram(
             "mltest_request_duration_seconds",
             "Time from the request's arrival to its answer",
-            ["endpoint", "method", "status"],
-            registry=self.registry,
+            ("endpoint", "method", "status"),
+            seconds,
         )
-        self.in_flight = prom.Gauge(
-            "mltest_requests_in_flight", "Requests being answered now", registry=self.registry
-        )
-        self.model_time = prom.Histogram(
+        self.model_time = Histogram(
             "mltest_model_duration_seconds",
             "Time spent inside the model's predict",
-            ["endpoint"],
-            registry=self.registry,
+            ("endpoint",),
+            seconds,
         )
-        self.cpu_time = prom.Histogram(
+        self.cpu_time = Histogram(
             "mltest_request_cpu_seconds",
             "CPU time of the serving thread per request",
-            ["endpoint"],
-            buckets=(1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1.0),
-            registry=self.registry,
+            ("endpoint",),
+            (1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1.0),
         )
-        self.rows = prom.Histogram(
-            "mltest_request_rows",
-            "Rows per prediction request",
-            ["endpoint"],
-            buckets=ROW_BUCKETS,
-            registry=self.registry,
+        self.rows = Histogram(
+            "mltest_request_rows", "Rows per prediction request", ("endpoint",), ROW_BUCKETS
         )
+        self.registry = prom.CollectorRegistry(auto_describe=True)
+        self.registry.register(self)
 
-        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
-        self._model_children: dict[str, Any] = {}
+    def started(self) -> None:
+        with self._lock:
+            self.in_flight += 1
 
-    def model_seconds(self, endpoint: str) -> Any:
-        child = self._model_children.get(endpoint)
-        if child is None:
-            child = self._model_children[endpoint] = self.model_time.labels(endpoint)
-        return child
+    def observe_model(self, endpoint: str, seconds: float) -> None:
+        with self._lock:
+            self.model_time.observe((endpoint,), seconds)
 
     def observe(
         self, endpoint: str, method: str, status: int, seconds: float, cpu: float, rows: Any
     ) -> None:
-        """Record one answered request (the labelled children are looked up once)."""
-        key = (endpoint, method, str(status))
-        children = self._children.get(key)
-        if children is None:
-            children = (
-                self.duration.labels(*key),
-                self.cpu_time.labels(endpoint),
-                self.rows.labels(endpoint),
-            )
-            self._children[key] = children
-        children[0].observe(seconds)
-        children[1].observe(cpu)
-        if rows is not None:
-            children[2].observe(rows)
+        """Record one answered request (and that it is no longer in flight)."""
+        with self._lock:
+            self.in_flight -= 1
+            self.duration.observe((endpoint, method, str(status)), seconds)
+            self.cpu_time.observe((endpoint,), cpu)
+            if rows is not None:
+                self.rows.observe((endpoint,), rows)
+
+    def collect(self) -> Any:
+        """The families, for the registry (prometheus_client's custom-collector API)."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        with self._lock:
+            histograms = [
+                h.family() for h in (self.duration, self.model_time, self.cpu_time, self.rows)
+            ]
+            flight = self.in_flight
+        yield histograms[0]
+        yield GaugeMetricFamily(
+            "mltest_requests_in_flight", "Requests being answered now", value=flight
+        )
+        yield from histograms[1:]
 
     def text(self) -> tuple[bytes, str]:
         import prometheus_client as prom
@@ -203,7 +238,7 @@ class Service:
             state["error"] = f"{type(exc).__name__}: {_first_line(exc)}"[:500]
             return 500, {"error": "the model raised an exception", "request_id": rid}
         finally:
-            self.metrics.model_seconds(state["endpoint"]).observe(time.perf_counter() - started)
+            self.metrics.observe_model(state["endpoint"], time.perf_counter() - started)
         if v2:
             out = {"name": "predict", "datatype": kind, "shape": shape, "data": _flat(values)}
             return 200, {"model_name": self.name, "id": rid, "outputs": [out]}

@@ -62,7 +62,7 @@ class Guard:
         }
         scope["mltest"] = state
         headers = _headers(scope)
-        service.metrics.in_flight.inc()
+        service.metrics.started()
         try:
             refusal = await self._admit(scope, receive, headers, needed, state)
             if refusal is not None:
@@ -77,7 +77,6 @@ class Guard:
             if not state.get("started"):
                 await _respond(send, state, 500, "internal error")
         finally:
-            service.metrics.in_flight.dec()
             self._record(scope, headers, state, time.perf_counter() - started, cpu)
 
     async def _admit(
