@@ -124,8 +124,8 @@ def test_deploy_endpoints_metrics_figures_and_commands_are_documented():
     text = (DOCS / "deploy.md").read_text()
     for path in ("/predict", "/v2/models/{name}/infer", "/v2/health/live", "/metrics"):
         assert f"`POST {path}`" in text or f"`GET {path}`" in text, path
-    for collector in Metrics().registry._names_to_collectors.values():
-        assert f"`{collector._name}`" in text, collector._name
+    for family in Metrics().collect():
+        assert f"`{family.name}`" in text, family.name
     for figure in (*FIGURES, "send_lag_p50", "send_lag_p99", "statuses", "exceptions"):
         assert f"`{figure}`" in text, figure
     for column in AUDIT_COLUMNS:
