@@ -34,6 +34,7 @@ class Histogram:
     def __init__(self, name: str, documentation: str, labels: tuple[str, ...], bounds: Any):
         self.name, self.documentation, self.labels = name, documentation, labels
         self.bounds = tuple(float(b) for b in bounds if b != float("inf"))
+        self.les = [_go_float(b) for b in self.bounds] + ["+Inf"]  # the `le` label values
         self.series: dict[tuple[str, ...], list[float]] = {}
 
     def observe(self, labels: tuple[str, ...], value: float) -> None:
@@ -45,14 +46,20 @@ class Histogram:
 
     def family(self) -> Any:
         from prometheus_client.core import HistogramMetricFamily
-        from prometheus_client.utils import floatToGoString
 
         family = HistogramMetricFamily(self.name, self.documentation, labels=self.labels)
-        for labels, counts in list(self.series.items()):
-            cumulative = list(itertools.accumulate(counts[:-1]))
-            les = [floatToGoString(b) for b in self.bounds] + ["+Inf"]
-            family.add_metric(list(labels), list(zip(les, cumulative, strict=True)), counts[-1])
+        for labels, counts in self.series.items():
+            cumulative = itertools.accumulate(counts[:-1])
+            family.add_metric(
+                list(labels), list(zip(self.les, cumulative, strict=True)), counts[-1]
+            )
         return family
+
+
+def _go_float(bound: float) -> str:
+    from prometheus_client.utils import floatToGoString
+
+    return str(floatToGoString(bound))
 
 
 class Metrics:
