@@ -135,7 +135,7 @@ def _values(col: Column, pos: np.ndarray) -> Any:
 # purpose, not left to chance (a constant column, values only at the ends of the range).
 _SHAPES = (
     lambda pos: pos,  # anywhere in the domain
-    lambda pos: np.full_like(pos, pos[0]),  # one observed value: a constant column
+    lambda pos: np.full_like(pos, pos[0] if len(pos) else 0),  # one value: a constant column
     lambda pos: np.where(pos % 2 == 0, 0, STEPS),  # only the range's edges
 )
 
@@ -171,7 +171,9 @@ def frames(
     n = draw(st.integers(min_rows, max_rows))
     cols = list(schema.columns.values())
     shared = [c for c in cols if not _drawn_per_column(c)]
-    pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
+    pos = draw(
+        hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS), fill=st.nothing())
+    )
     shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))
     for j, col in enumerate(shared):
         if not col.unique:
