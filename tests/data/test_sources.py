@@ -293,3 +293,159 @@ def test_join_report_names_its_kind_and_at_most_five_orphans():
         check_join(orders, CUSTOMERS, on="customer_id", max_fanout=0.5)
     with pytest.raises(mltest.UsageError, match=r"^max_orphan_rate=-1"):
         check_join(orders, CUSTOMERS, on="customer_id", max_orphan_rate=-1)
+
+
+# --- each finding's exact text, count and verdict at the edges of its limit -------------
+
+
+def _findings(report):
+    return [(r.name, r.status, r.message, r.examples) for r in report.results]
+
+
+def test_every_source_finding_reads_exactly_and_limits_are_inclusive():
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2, 2, 3, 3],
+            "at": pd.to_datetime(["2026-11-27 10:00"] * 4 + ["2026-11-27 11:00"]),
+        }
+    )
+    src = Source("a", frame, timestamp="at", max_age="1h", volume=(5, 5), key="id")
+    report = check_sources([src], now=NOW, raise_on_failure=False)
+    assert _findings(report) == [
+        (
+            "a.freshness",
+            "passed",
+            "newest record 2026-11-27 11:00:00 is 0 days 01:00:00 old (allowed 0 days 01:00:00)",
+            0,
+        ),
+        ("a.volume", "passed", "5 rows (band 5..5)", 5),
+        ("a.key_unique", "failed", "4 row(s) share a ['id'] value", 4),
+        ("a.duplicate_rows", "failed", "1 duplicated row(s)", 1),
+    ]
+    assert report["a.key_unique"].counterexample == {"rows": [1, 2, 3, 4]}
+    assert report["a.freshness"].counterexample is None  # a pass carries no example
+    assert report.subject == "sources"
+    assert (report.kind, report.stage) == ("sources", "data-collection")
+    # one row fewer or more than the band fails it
+    for rows in (4, 6):
+        short = Source("b", pd.DataFrame({"v": range(rows)}), volume=(5, 5))
+        assert check_sources([short], raise_on_failure=False)["b.volume"].status == "failed"
+
+
+def test_a_learned_volume_band_is_median_plus_minus_three_mads_or_a_fifth():
+    assert Source("s", None, volume_history=[10, 12, 14, 100]).band() == (7.0, 19.0)
+    assert Source("s", None, volume_history=[100, 100, 100, 101]).band() == (80.0, 120.0)
+    assert Source("s", None).band() is None
+    assert Source("s", None, volume=(1, 2), volume_history=[5]).band() == (1, 2)
+
+
+def test_a_source_with_a_schema_reports_its_rules_under_its_own_name():
+    from mltest.data import Column, Schema
+
+    schema = Schema({"v": Column("v", "int", min=0)})
+    src = Source("s", pd.DataFrame({"v": [-1, 2]}), schema=schema)
+    report = check_sources([src], raise_on_failure=False)
+    assert report.failed == ["s.v.range"]
+    assert report["s.v.range"].message == schema.validate(src.load())["v.range"].message
+
+
+def test_a_freshness_check_without_timestamps_fails_with_the_reason():
+    empty = pd.DataFrame({"at": pd.to_datetime([None, None])})
+    report = check_sources(
+        [
+            Source("e", empty, timestamp="at", max_age="1h"),
+            Source("m", empty, timestamp="when", max_age="1h"),
+        ],
+        now=NOW,
+        raise_on_failure=False,
+        duplicates_across=False,
+    )
+    assert _findings(report)[0] == ("e.freshness", "failed", "no timestamps at all", 0)
+    assert report["m.freshness"].message == "timestamp column 'when' is missing"
+    assert report["m.freshness"].status == "failed"
+
+
+def test_one_source_has_no_cross_source_findings_and_a_single_source_is_refused():
+    report = check_sources([Source("a", pd.DataFrame({"v": [1]}))], raise_on_failure=False)
+    assert [r.name for r in report.results] == ["a.duplicate_rows"]
+    with pytest.raises(mltest.UsageError, match=r"^sources=.*give at least one Source$"):
+        check_sources([])
+    with pytest.raises(mltest.UsageError, match=r"^sources: 'x' is not a mltest\.data\.Source"):
+        check_sources([Source("a", pd.DataFrame()), "x"])
+    with pytest.raises(mltest.UsageError, match=r"2 Sources to compare$"):
+        check_schema_agreement([Source("a", pd.DataFrame())])
+    with pytest.raises(mltest.UsageError, match=r"^duplicates_across="):
+        check_sources([Source("a", pd.DataFrame())], duplicates_across="yes")
+    with pytest.raises(mltest.UsageError, match=r"^raise_on_failure="):
+        check_sources([Source("a", pd.DataFrame())], raise_on_failure="yes")
+    with pytest.raises(mltest.UsageError, match=r"^raise_on_failure="):
+        check_join(CUSTOMERS, CUSTOMERS, on="customer_id", raise_on_failure="yes")
+
+
+def test_join_findings_read_exactly_and_limits_are_inclusive():
+    left = pd.DataFrame({"k": [1, 2, 3, 4]})
+    right = pd.DataFrame({"k": [1, 1, 2, 3]})
+    report = check_join(
+        left, right, on="k", max_orphan_rate=0.25, max_fanout=4 / 3, raise_on_failure=False
+    )
+    assert _findings(report) == [
+        ("right.key_unique", "failed", "1 duplicated ['k'] value(s) on the right", 1),
+        (
+            "left->right.orphans",
+            "passed",
+            "1 of 4 keys (25.0%) find no match (allowed 25.0%); coverage 75.0%",
+            1,
+        ),
+        (
+            "left->right.fanout",
+            "passed",
+            "the join multiplies matched rows by 1.33 (allowed 1.33)",
+            0,
+        ),
+    ]
+    assert report.subject == "left join right"
+    assert report.kind == "join"
+    assert report["left->right.orphans"].counterexample is None
+    tight = check_join(
+        left, right, on=["k"], max_orphan_rate=0.2, max_fanout=1.3, raise_on_failure=False
+    )
+    assert tight.failed == ["right.key_unique", "left->right.orphans", "left->right.fanout"]
+    assert tight["left->right.orphans"].counterexample == [{"k": 4}]
+    # one left key: its rate is 1 of 1, its fan-out 2 of 1
+    one = check_join(pd.DataFrame({"k": [9]}), right, on="k", raise_on_failure=False)
+    assert one["left->right.orphans"].message.startswith("1 of 1 keys (100.0%)")
+    two = check_join(
+        pd.DataFrame({"k": [1]}), right, on="k", max_fanout=2.0, raise_on_failure=False
+    )
+    assert two["left->right.fanout"].message.startswith("the join multiplies matched rows by 2.00")
+    assert two["left->right.fanout"].status == "passed"
+    with pytest.raises(mltest.CheckFailure):  # raising is the default
+        check_join(left, right, on="k")
+
+
+def test_sources_with_the_same_columns_are_compared_row_by_row():
+    a = Source("a", pd.DataFrame({"v": [1, 2, 3]}))
+    b = Source("b", pd.DataFrame({"v": [3, 4]}))
+    report = check_sources([a, b], raise_on_failure=False)
+    assert _findings(report)[-1] == ("a~b.shared_rows", "failed", "1 row(s) appear in both", 1)
+    agreement = check_schema_agreement([a, b], raise_on_failure=False)
+    assert _findings(agreement) == [("a~b.schema", "passed", "same columns and dtypes", 0)]
+    assert agreement.subject == "schema agreement"
+
+
+def test_a_failed_collection_check_hides_mltest_frames_from_the_traceback():
+    stale = Source(
+        "a", _orders(newest=NOW - pd.Timedelta("3h")), timestamp="placed_at", max_age="1h"
+    )
+    calls = [
+        lambda: check_sources([stale], now=NOW),
+        lambda: check_join(pd.DataFrame({"k": [1]}), pd.DataFrame({"k": [2]}), on="k"),
+        lambda: check_schema_agreement(
+            [Source("x", pd.DataFrame({"v": [1]})), Source("y", pd.DataFrame({"w": [1]}))]
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(mltest.CheckFailure) as excinfo:
+            call()
+        shown = [str(entry.path) for entry in excinfo.traceback.filter(excinfo)]
+        assert not [p for p in shown if "mltest" in p and "tests" not in p], shown
