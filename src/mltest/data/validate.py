@@ -231,7 +231,9 @@ def _rule_findings(rule: Rule, df: pd.DataFrame) -> list[Finding]:
         return []
     rows = np.flatnonzero(bad)[:EXAMPLES]
     pairs = np.empty(len(df), dtype=object)
-    pairs[rows] = list(zip(left.iloc[rows], right.iloc[rows], strict=True))
+    pairs[rows] = [
+        (_plain(a), _plain(b)) for a, b in zip(left.iloc[rows], right.iloc[rows], strict=True)
+    ]
     return [_finding(f"rule: {rule.name}", bad, (df.index, pairs), what)]
 
 
