@@ -444,3 +444,118 @@ def test_null_failures_say_how_many_nulls_are_allowed():
     report = schema.validate(frame)
     assert report["v.nulls"].message == "2 row(s) null (at most 25.0% allowed)"
     assert report["w.nulls"].message == "1 row(s) null (none allowed)"
+
+
+# --- the saved file itself, and every way a file or argument is refused -----------------
+
+_SMALL = Schema(
+    {
+        "prix": Column("prix", "float", min=0.0),
+        "größe": Column("größe", "category", categories=["ä", "b"], required_in=["serving"]),
+    },
+    rules=[Rule("le", "prix", "prix")],
+    environments=["serving"],
+    strict=False,
+)
+
+
+def test_a_saved_yaml_schema_reads_in_field_order_with_unicode_kept(tmp_path):
+    for suffix in (".yaml", ".yml"):
+        path = _SMALL.save(tmp_path / f"s{suffix}")
+        assert path.read_text(encoding="utf-8") == (
+            "columns:\n"
+            "- name: prix\n"
+            "  kind: float\n"
+            "  min: 0.0\n"
+            "- name: größe\n"
+            "  kind: category\n"
+            "  categories:\n"
+            "  - ä\n"
+            "  - b\n"
+            "  required_in:\n"
+            "  - serving\n"
+            "rules:\n"
+            "- kind: le\n"
+            "  left: prix\n"
+            "  right: prix\n"
+            "environments:\n"
+            "- serving\n"
+            "strict: false\n"
+        )
+        assert Schema.load(path) == _SMALL
+
+
+def test_a_saved_json_schema_is_indented_and_ends_with_a_newline(tmp_path):
+    path = Schema({"v": Column("v", "int")}).save(tmp_path / "s.json")
+    assert path.read_text() == (
+        '{\n  "columns": [\n    {\n      "name": "v",\n      "kind": "int"\n    }\n  ]\n}\n'
+    )
+    # a bound given as a Timestamp is written as its text, and reads back as the same bound
+    stamped = Schema({"d": Column("d", "datetime", min=pd.Timestamp("2026-01-01"))})
+    again = Schema.load(stamped.save(tmp_path / "d.json"))
+    frame = pd.DataFrame({"d": pd.to_datetime(["2025-12-31", "2026-01-01"])})
+    assert again.validate(frame).failed == stamped.validate(frame).failed == ["d.range"]
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ([], r"^schema: expected a mapping with a 'columns' list$"),
+        ({"columns": {}}, r"^schema: expected a mapping with a 'columns' list$"),
+        ({"columns": ["v"]}, r"^schema: column #0 needs at least 'name' and 'kind'$"),
+        ({"columns": [{"name": "v"}]}, r"^schema: column #0 needs at least 'name' and 'kind'$"),
+        ({"columns": [{"kind": "int"}]}, r"^schema: column #0 needs at least 'name' and 'kind'$"),
+        (
+            {"columns": [{"name": "v", "kind": "int", "lo": 1, "hi": 2}]},
+            r"^schema: column 'v' has unknown keys \['hi', 'lo'\]$",
+        ),
+        (
+            {"columns": [{"name": "v", "kind": "int"}], "rules": [{"kind": "le"}]},
+            r"^schema: malformed rule: .*missing 2 required positional arguments",
+        ),
+        (
+            {
+                "columns": [{"name": "v", "kind": "int"}],
+                "rules": [{"kind": "ge", "left": "v", "right": "v"}],
+            },
+            r"^rule kind='ge'; choose from \['le', 'present_iff'\]$",
+        ),
+    ],
+)
+def test_a_malformed_schema_mapping_is_refused_with_the_reason(data, match):
+    with pytest.raises(mltest.UsageError, match=match):
+        Schema.from_dict(data)
+
+
+def test_unreadable_and_unwritable_schema_files_name_the_path(tmp_path):
+    missing = tmp_path / "none.json"
+    with pytest.raises(mltest.UsageError, match=r"^schema file '.*none\.json': No such file"):
+        Schema.load(missing)
+    bad = tmp_path / "bad.yml"
+    bad.write_text("columns: [\n")
+    with pytest.raises(mltest.UsageError, match=r"^schema file '.*bad\.yml' is malformed: "):
+        Schema.load(bad)
+    with pytest.raises(mltest.UsageError, match=r"^schema file '.*nowhere.*': cannot be written"):
+        _SMALL.save(tmp_path / "nowhere" / "s.json")
+
+
+def test_yaml_without_pyyaml_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    with pytest.raises(mltest.UsageError, match=r"^YAML schema files need PyYAML \(pip install"):
+        _SMALL.save(tmp_path / "s.yaml")
+    assert Schema.load(_SMALL.save(tmp_path / "s.json")) == _SMALL  # JSON needs nothing
+
+
+def test_the_default_strategy_draws_one_to_twenty_rows():
+    sizes = set()
+
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @given(Schema({"v": Column("v", "int")}).strategy())
+    def collect(df):
+        sizes.add(len(df))
+
+    collect()
+    assert min(sizes) == 1
+    assert max(sizes) == 20
