@@ -3,6 +3,8 @@ losses pass every applicable property."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -43,11 +45,36 @@ def test_every_property_has_a_bug_that_fails_it():
     assert {name for name, *_ in BUGS} == set(LOSS.property_names())
 
 
+# what each failure says: the finding in words, then the numbers
+MESSAGES = {
+    "runs_on_valid_input": r"^fn raised IndexError: ",
+    "output_shape_matches_reduction": r"^reduction='mean' but the loss has shape \(1,\)$",
+    "nonnegative": r"^the loss is negative: -",
+    "minimal_at_perfect_prediction": r"^raising the target's logit by 1 raised the loss: ",
+    "finite_at_extreme_inputs": r"^inputs of magnitude 100 \(float32\) give loss inf$",
+    "gradient_matches_finite_differences": (
+        r"^analytic and numerical gradients disagree: Jacobian mismatch"
+    ),
+    "gradient_reaches_input": (
+        r"^the loss does not require grad: the input was detached from the graph$"
+    ),
+    "reduction_consistent": r"^mean over the batch differs from the mean of per-row losses: ",
+    "batch_order_invariant": r"^permuting the batch by \[[\d, ]+\] changes the loss: ",
+    "float32_agrees_with_float64": r"^float32 loss differs from float64: ",
+    "no_input_mutation": r"^fn modified input or target in place$",
+    "deterministic": r"^a second call gives another loss: ",
+    "matches_reference": r"^fn differs from the reference: ",
+    "descent_step_lowers_loss": r"^no step against the gradient lowered the loss ",
+}
+
+
 @pytest.mark.parametrize(("prop", "fn", "kwargs"), BUGS, ids=[b[0] for b in BUGS])
 def test_buggy_loss_fails_the_property(prop, fn, kwargs):
     with pytest.raises(mltest.CheckFailure) as info:
         check_loss(fn, only=[prop], **kwargs)
     assert f"{prop}: " in str(info.value)
+    message = info.value.report[prop].message
+    assert re.search(MESSAGES[prop], message), message
     assert info.value.report.failed == [prop]
 
 

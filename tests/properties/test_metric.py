@@ -3,6 +3,7 @@ ones pass."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -54,11 +55,36 @@ def test_every_property_has_a_bug_that_fails_it():
     assert {name for name, *_ in BUGS} == set(METRIC.property_names())
 
 
+# what each failure says: the finding in words, then the numbers
+MESSAGES = {
+    "runs_on_valid_input": r"^fn raised ZeroDivisionError: division by zero",
+    "within_bounds": r"^fn\(y_true, y_pred\) = 50\.0, outside bounds=\(0, 1\)$",
+    "perfect_prediction_is_best": r"^a perfect prediction scores 0\.5, expected best=1$",
+    "symmetric": r"^fn\(y_pred, y_true\) differs from fn\(y_true, y_pred\): ",
+    "sample_order_invariant": r"^rows reordered by \[[\d, ]+\] change the value: ",
+    "weights_none_equals_ones": r"^sample_weight=ones differs from sample_weight=None: ",
+    "integer_weights_repeat_rows": r"^sample_weight=\[[\d, ]+\] differs from repeating rows: ",
+    "zero_weights_drop_rows": r"^zero-weight rows change the value: ",
+    "label_encoding_invariant": (
+        r"^fn with classes encoded as non-contiguous integers \[10, -3, 7\] raised ValueError"
+    ),
+    "container_agnostic": r"^lists give another value than arrays: ",
+    "no_input_mutation": r"^fn modified y_true or y_pred in place$",
+    "deterministic": r"^a second call gives another value: ",
+    "finite_on_edge_cases": r"^on a constant y_true, fn returned nan with no warning saying why$",
+    "stable_at_large_offsets": r"^y_true \+ 1e8 and y_pred \+ 1e8 change the value: ",
+    "matches_reference": r"^on the drawn input, fn differs from the reference: ",
+    "stable_for_large_inputs": r"^100000 rows as int8/int8 differ: ",
+}
+
+
 @pytest.mark.parametrize(("prop", "fn", "kwargs"), BUGS, ids=[b[0] for b in BUGS])
 def test_buggy_metric_fails_the_property(prop, fn, kwargs):
     with pytest.raises(mltest.CheckFailure) as info:
         check_metric(fn, only=[prop], max_examples=50, **kwargs)
     assert f"{prop}: " in str(info.value)
+    message = info.value.report[prop].message
+    assert re.search(MESSAGES[prop], message), message
     assert info.value.report.failed == [prop]
     assert "counterexample" in str(info.value)
 

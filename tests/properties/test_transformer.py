@@ -4,6 +4,7 @@ it), trusted ones pass it."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -57,6 +58,53 @@ def test_every_property_has_a_bug_that_fails_it():
     assert {name for name, *_ in BUGS} == set(TRANSFORMER.property_names())
 
 
+# what each failure says: the finding in words, then the numbers
+_DIFFER = r"\d+ of \d+ values differ \(max abs diff "
+MESSAGES = {
+    "SecondLevelThreshold": r"^fit raised IndexError: ",
+    "ForgetsReturnSelf": r"^fit returned NoneType None, not self$",
+    "RemembersColumns": r"^fit changed parameter 'cols': None -> \[0\]$",
+    "SortsInputInFit": r"^fit modified X in place$",
+    "CentresInPlace": r"^transform modified X in place$",
+    "InverseWritesInPlace": r"^inverse_transform modified its input in place$",
+    "DropsDuplicateRows": r"^transform of \d+ rows returned shape \(\d+, \d+\)$",
+    "SampleStdInFitTransform": r"^fit_transform\(X\) differs from fit\(X\)\.transform\(X\): "
+    + _DIFFER,
+    "NoisyTransform": r"^a second transform\(X\) differs from the first: " + _DIFFER,
+    "BatchMinMax": r"^transform of rows \[[\d, ]+\] differs from those rows of transform\(X\): "
+    + _DIFFER,
+    "RelativeToFirstRow": r"^transform after fitting on reversed rows differs: " + _DIFFER,
+    "NaiveScaler": (
+        r"^\d+ non-finite output values for finite input \(e\.g\. nan at \[\[\d+, \d+\]"
+    ),
+    "NanAwareScalerUsingMean": (
+        r"^\d+ non-finite output values where the input had none \(e\.g\. nan at \[\[\d+, \d+\]"
+    ),
+    "PandasStdScaler": r"^DataFrame input gives other numbers: " + _DIFFER,
+    "SquaresWithWrongNames": r"^get_feature_names_out\(\) gave 1 names for 2 output columns$",
+    "InverseForgetsMean": r"^transform\(inverse_transform\(Z\)\) differs from Z: " + _DIFFER,
+    "ScalesParamInInit": r"^clone raised RuntimeError: Cannot clone object",
+    "RenamesParameter": r"^clone raised AttributeError: ",
+    "LambdaState": r"^pickle\.dumps raised AttributeError: Can't pickle local object",
+    "NoFittedCheck": r"^transform before fit raised AttributeError \(.+\), not NotFittedError$",
+    "NoWidthCheck": r"^transform accepted data with one extra column than fit saw$",
+    "KeepsMinimumAcrossFits": r"^fit\(X1\) then fit\(X2\) transforms X2 unlike a fresh fit\(X2\): "
+    + _DIFFER,
+    "ClassLevelStatistics": r"^fitting another instance on other rows changed this one's output: "
+    + _DIFFER,
+    "SqueezesRows": r"^transform of row 0 alone differs from row 0: shape \(\), expected \(1,\)$",
+    "UpcastsFloat32": r"^float32 input gave float64 output$",
+    "RobustScalerQuantilesSwapped": r"^the output differs from the reference's: " + _DIFFER,
+    "MinMaxDividingByMax": (
+        r"^\d+ output values outside output_bounds=\(-1e-09, 1\.000000001\) "
+        r"\(e\.g\. .+ at \[\d+, \d+\]\)$"
+    ),
+    "SignedLogOneColumnFlipped": r"^column 1 is not increasing: input .+ -> .+ but input .+ -> ",
+    "RowNormaliserOffByOne": r"^transform\(transform\(X\)\) differs from transform\(X\): "
+    + _DIFFER,
+}
+
+
 @pytest.mark.parametrize(
     ("prop", "cls", "kwargs"), BUGS, ids=[f"{p}-{c.__name__}" for p, c, _ in BUGS]
 )
@@ -67,6 +115,8 @@ def test_buggy_transformer_fails_the_property(prop, cls, kwargs):
     assert f"{prop}: " in message
     assert "counterexample" in message
     assert info.value.report.failed == [prop]
+    found = info.value.report[prop].message
+    assert re.search(MESSAGES[cls.__name__], found), found
 
 
 @pytest.mark.parametrize(
@@ -339,3 +389,38 @@ def test_memory_layout_noise_is_not_a_frame_bug_but_frame_bugs_still_fail():
     assert report["numpy_frame_agree"].status == "passed"
     with pytest.raises(mltest.CheckFailure, match="numpy_frame_agree"):
         mltest.check_transformer(bug.PandasStdScaler(), only=["numpy_frame_agree"])
+
+
+def test_monotone_columns_are_named_on_frames_and_by_position_on_arrays():
+    from mltest.data import Column, Schema
+
+    frames = Schema(
+        {
+            "a": Column("a", "float", min=-5.0, max=5.0),
+            "b": Column("b", "float", min=-5.0, max=5.0),
+        }
+    )
+    flipped = bug.SignedLogOneColumnFlipped()
+
+    def monotone(declared, **kwargs):
+        report = mltest.check_transformer(
+            flipped,
+            monotone=declared,
+            only=["monotone"],
+            max_examples=25,
+            raise_on_failure=False,
+            **kwargs,
+        )
+        return report["monotone"]
+
+    assert monotone({"a": "increasing", "b": "decreasing"}, data=frames).status == "passed"
+    broken = monotone({"b": "increasing"}, data=frames)
+    assert broken.status == "failed"
+    assert broken.message.startswith("column 'b' is not increasing: input ")
+    assert monotone("decreasing", data=frames).message.startswith("column 'a' is not decreasing")
+    missing = monotone({"z": "increasing"}, data=frames)
+    assert missing.reason == "not_applicable"
+    assert missing.message == "not checked on any example: X has no column 'z'"
+    assert monotone({1: "decreasing"}).status == "passed"
+    assert monotone({0: "decreasing"}).message.startswith("column 0 is not decreasing")
+    assert monotone({5: "increasing"}).message.endswith(": X has no column 5")
