@@ -8,8 +8,10 @@ import re
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
 import mltest
 from mltest.properties.transformer import TRANSFORMER
@@ -424,3 +426,33 @@ def test_monotone_columns_are_named_on_frames_and_by_position_on_arrays():
     assert monotone({1: "decreasing"}).status == "passed"
     assert monotone({0: "decreasing"}).message.startswith("column 0 is not decreasing")
     assert monotone({5: "increasing"}).message.endswith(": X has no column 5")
+
+
+class Doubler(TransformerMixin, BaseEstimator):  # no inverse, no feature names
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        X = np.asarray(X, dtype=float)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError("wrong width")
+        return 2 * X
+
+
+def test_properties_that_need_a_declaration_or_a_method_say_what_is_missing():
+    report = mltest.check_transformer(Doubler(), max_examples=5, idempotent=False)
+    expected = {
+        "matches_reference": "no reference= declared",
+        "output_within_bounds": "no output_bounds= declared",
+        "monotone": "no monotone= declared",
+        "idempotent": "no idempotent= declared",
+        "feature_names_out_width": "the estimator has no get_feature_names_out()",
+        "inverse_transform_roundtrip": "the estimator has no inverse_transform()",
+    }
+    for name, message in expected.items():
+        assert (report[name].reason, report[name].message) == ("not_applicable", message)
+    assert mltest.check_transformer(
+        Doubler(), monotone="increasing", only=["monotone"], max_examples=10
+    ).passed

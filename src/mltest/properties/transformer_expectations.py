@@ -7,6 +7,7 @@ are the oracle: a trusted implementation to match, or a fact about the output.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,13 @@ DIRECTIONS = ("increasing", "decreasing")
 
 
 def _declared(field: str, option: str) -> Any:
-    def applies(spec: TransformerSpec) -> str | None:
-        value = getattr(spec, field)
-        return None if value not in (None, False) else f"no {option}= declared"
+    """``applies`` for an expectation checked only when ``option=`` is declared."""
+    return functools.partial(_is_declared, field, option)
 
-    return applies
+
+def _is_declared(field: str, option: str, spec: TransformerSpec) -> str | None:
+    value = getattr(spec, field)
+    return None if value not in (None, False) else f"no {option}= declared"
 
 
 @prop(EXPECTATIONS, applies=_declared("reference", "reference"))
