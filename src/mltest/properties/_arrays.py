@@ -11,6 +11,15 @@ from mltest.compare import array_difference, path_tolerances, scaled_difference
 from mltest.engine import Violation
 
 
+def shown(precision: int = 4, threshold: int = 60, **values: Any) -> str:
+    """A counterexample in one line per argument as ``name=repr``, arrays printed with
+    ``precision`` digits and summarised past ``threshold`` elements, wrapped at 100
+    columns; arguments that are ``None`` are left out."""
+    with np.printoptions(precision=precision, threshold=threshold, linewidth=100):
+        parts = [f"{name}={value!r}" for name, value in values.items() if value is not None]
+    return ", ".join(parts)
+
+
 def dense(out: Any) -> np.ndarray:
     """An output as a dense numpy array (sparse matrices, DataFrames, lists alike)."""
     if hasattr(out, "detach"):  # torch tensors, wherever they live

@@ -20,7 +20,7 @@ from mltest import strategies as mst
 from mltest._lazy import LazyModule, require
 from mltest.checker import PropertyChecker
 from mltest.engine import NotApplicable, Property, Violation, call_user, prop
-from mltest.properties._arrays import assert_outputs_close
+from mltest.properties._arrays import assert_outputs_close, shown
 from mltest.report import Report
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ class LossExample:
     target: np.ndarray
 
     def __repr__(self) -> str:
-        with np.printoptions(precision=4, threshold=60, linewidth=100):
-            return f"input={self.input!r}, target={self.target!r}"
+        return shown(input=self.input, target=self.target)
 
 
 class LossCase:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from mltest.engine import Refused, Violation, call_user
-from mltest.properties._arrays import assert_outputs_close, snapshot
+from mltest.properties._arrays import assert_outputs_close, shown, snapshot
 
 RTOL, ATOL = 1e-6, 1e-9  # two exact computations of one metric differ by rounding only
 LARGE_ROWS = 100_000
@@ -57,11 +57,7 @@ class MetricExample:
     n_classes: int = 0
 
     def __repr__(self) -> str:
-        with np.printoptions(precision=4, threshold=60, linewidth=100):
-            weight = (
-                "" if self.sample_weight is None else f", sample_weight={self.sample_weight!r}"
-            )
-            return f"y_true={self.y_true!r}, y_pred={self.y_pred!r}{weight}"
+        return shown(y_true=self.y_true, y_pred=self.y_pred, sample_weight=self.sample_weight)
 
 
 def _as_number(value: Any, what: str) -> float:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mltest.engine import NotApplicable, Refused, call_user
-from mltest.properties._arrays import dense, n_rows, snapshot, take_rows
+from mltest.properties._arrays import dense, n_rows, shown, snapshot, take_rows
 
 # --- what the user declared -------------------------------------------------------------
 
@@ -74,9 +74,7 @@ class TransformerExample:
     y: Any = None
 
     def __repr__(self) -> str:
-        with np.printoptions(precision=6, threshold=200, linewidth=100):
-            y = "" if self.y is None else f", y={self.y!r}"
-            return f"X={self.X!r}{y}"
+        return shown(precision=6, threshold=200, X=self.X, y=self.y)
 
 
 class TransformerCase:
