@@ -211,3 +211,71 @@ def test_examples_of_added_parts_keep_the_first_five_in_order():
     assert total.findings["v.range"].rows == [0, 1, 2, 3, 4]
     assert total.findings["v.range"].values == [1, 2, 3, 4, 5]
     assert total.nulls["v"].count == 0
+
+
+def test_the_failure_table_leaves_blank_what_a_finding_does_not_have():
+    schema = Schema(
+        {
+            "k": Column("k", "bool"),
+            "gone": Column("gone", "int"),
+            "t": Column("t", "string", max_length=3),
+        }
+    )
+    frame = pd.DataFrame({"k": [1, 2], "t": ["x" * 30, "y" * 30]})
+    report = mltest.data.check_valid(frame, schema, raise_on_failure=False)
+    assert report.details.splitlines()[:5] == [
+        "check         failing rows  example rows  example values",
+        "------------  ------------  ------------  "
+        "------------------------------------------------------------",
+        "k.kind        2",
+        "gone.present",
+        "t.length      2             [0, 1]        "
+        "['xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'yyyyyyyyyyyyyyyyyyyyyyyy",
+    ]
+    assert len(report.details.splitlines()[4].split("  ")[-1]) == 60  # values cut at 60
+
+
+def test_dtype_rules_per_kind():
+    def kind_failed(kind, values, **column):
+        schema = Schema({"v": Column("v", kind, **column)})
+        return schema.validate(pd.DataFrame({"v": values})).failed == ["v.kind"]
+
+    assert kind_failed("int", [1.5, 2.0])  # floats are not ints...
+    assert not kind_failed("int", [1.0, np.nan], nullable=True, max_null_fraction=1.0)
+    assert not kind_failed("float", [1, 2])  # ...but ints are floats
+    assert not kind_failed("category", np.array(["a", "b"], dtype=object))
+    assert kind_failed("category", [1, 2])
+    assert kind_failed("string", [1, 2])
+    assert kind_failed("bool", [0, 1])
+    assert kind_failed("datetime", ["2026-01-01"])
+
+
+def test_one_length_bound_alone_is_checked():
+    frame = pd.DataFrame({"t": ["a", "abcd"]})
+    longest = Schema({"t": Column("t", "string", max_length=3)}).validate(frame)
+    assert longest["t.length"].counterexample == {"rows": [1], "values": ["abcd"]}
+    shortest = Schema({"t": Column("t", "string", min_length=2)}).validate(frame)
+    assert shortest["t.length"].counterexample == {"rows": [0], "values": ["a"]}
+
+
+def test_the_null_share_of_a_single_row():
+    schema = Schema({"v": Column("v", "float", nullable=True, max_null_fraction=0.5)})
+    assert schema.validate(pd.DataFrame({"v": [np.nan]})).failed == ["v.nulls"]
+    assert schema.validate(pd.DataFrame({"v": [np.nan, 1.0]})).passed
+
+
+def test_numbers_held_as_nullable_extension_dtypes_are_checked_like_numpy_ones():
+    schema = Schema({"v": Column("v", "int", min=0, nullable=True, max_null_fraction=1.0)})
+    frame = pd.DataFrame({"v": pd.array([-1, None, 3], dtype="Int64")})
+    report = schema.validate(frame)
+    assert report.failed == ["v.range"]
+    assert report["v.range"].counterexample == {"rows": [0], "values": [-1]}
+
+
+def test_a_failed_validation_hides_mltest_frames_from_the_traceback():
+    schema = Schema({"v": Column("v", "int", min=0)})
+    for call in (mltest.data.check_valid, mltest.data.assert_valid):
+        with pytest.raises(mltest.CheckFailure) as excinfo:
+            call(pd.DataFrame({"v": [-1]}), schema)
+        shown = [str(entry.path) for entry in excinfo.traceback.filter(excinfo)]
+        assert not [p for p in shown if "mltest" in p and "tests" not in p], shown
