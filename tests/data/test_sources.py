@@ -449,3 +449,13 @@ def test_a_failed_collection_check_hides_mltest_frames_from_the_traceback():
             call()
         shown = [str(entry.path) for entry in excinfo.traceback.filter(excinfo)]
         assert not [p for p in shown if "mltest" in p and "tests" not in p], shown
+
+
+def test_a_loader_returning_no_frame_is_named_and_now_defaults_to_the_clock():
+    with pytest.raises(
+        mltest.UsageError, match=r"^source 'bad': its loader returned int, not a DataFrame$"
+    ):
+        Source("bad", lambda: 5).load()
+    recent = pd.DataFrame({"at": [pd.Timestamp.now() - pd.Timedelta("1min")]})
+    report = check_sources([Source("r", recent, timestamp="at", max_age="1h")])
+    assert report["r.freshness"].status == "passed"
