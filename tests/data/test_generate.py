@@ -188,3 +188,8 @@ def test_unique_text_and_unique_pattern_columns_without_capacity_problems():
         assert df["t"].is_unique
         assert df["p"].is_unique
         assert df["p"].map(lambda s: re.fullmatch("[0-9]{2}", s) is not None).all()
+
+
+def test_free_text_without_a_minimum_length_includes_the_empty_string():
+    schema = Schema({"t": Column("t", "string")})
+    assert any((df["t"] == "").any() for df in _run(schema, 100))

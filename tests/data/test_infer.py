@@ -152,5 +152,37 @@ def test_refusals_of_frames_say_what_to_do():
     with pytest.raises(mltest.UsageError, match=r"mixes value types \['int'\]"):
         infer_schema(pd.DataFrame({"v": pd.Series([1, 2], dtype=object)}))
     dd = pytest.importorskip("dask.dataframe")
-    with pytest.raises(mltest.UsageError, match=r"infer from a sample, ddf\.head\(100_000\)"):
+    with pytest.raises(
+        mltest.UsageError,
+        match=r"^df=DataFrame: infer_schema takes a pandas DataFrame \(infer from a sample, "
+        r"ddf\.head\(100_000\), then validate the whole frame\)$",
+    ):
         infer_schema(dd.from_pandas(pd.DataFrame({"v": [1.0]}), npartitions=1))
+
+
+def test_integer_bounds_are_ints_and_category_values_plain_python():
+    schema = infer_schema(
+        pd.DataFrame({"n": [1, 2], "c": pd.Categorical([3, 4]), "f": [0.5, 1.0]})
+    )
+    assert type(schema.columns["n"].min) is int
+    assert type(schema.columns["n"].max) is int
+    assert type(schema.columns["f"].min) is float
+    assert [type(v) for v in schema.columns["c"].categories] == [int, int]
+
+
+def test_an_all_null_column_does_not_stop_the_columns_after_it():
+    schema = infer_schema(pd.DataFrame({"empty": [np.nan, np.nan], "v": [1.0, 2.0]}))
+    assert schema.columns["v"].min is not None
+
+
+def test_text_is_categorical_only_below_half_the_rows():
+    def categories(values):
+        return infer_schema(pd.DataFrame({"c": values})).columns["c"].categories
+
+    assert categories(["a", "b", "a", "b"]) is None  # 2 values in 4 rows: not below half
+    assert categories(["a", "b", "a", "b", "a"]) is None  # 5 // 2 = 2 is the bar
+    assert categories(["a", "b", "a", "b", "a", "a"]) == ["a", "b"]
+
+
+def test_empty_strings_get_no_pattern():
+    assert infer_schema(pd.DataFrame({"c": [""] * N})).columns["c"].pattern is None

@@ -559,3 +559,23 @@ def test_the_default_strategy_draws_one_to_twenty_rows():
     collect()
     assert min(sizes) == 1
     assert max(sizes) == 20
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (
+            lambda: Column("v", "float", nullable=True, max_null_fraction=1.5),
+            r"^column 'v': max_null_fraction=1\.5 not in \[0, 1\]$",
+        ),
+        (lambda: Column("v", "int", min=3, max=2), r"^column 'v': min=3 above max=2$"),
+        (
+            lambda: Schema({"v": Column("v", "int", required_in=["prod", "dev"])}),
+            r"^column 'v': required_in names unknown environments \['dev', 'prod'\]$",
+        ),
+    ],
+)
+def test_an_impossible_column_is_refused_with_the_reason(make, match):
+    with pytest.raises(mltest.UsageError, match=match):
+        make()
+    assert Column("v", "float", nullable=True, max_null_fraction=1.0).max_null_fraction == 1.0
