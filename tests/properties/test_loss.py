@@ -201,3 +201,67 @@ def test_check_loss_without_torch_names_the_extra(monkeypatch):
     monkeypatch.setattr(loss_module, "torch", LazyModule("torch", extra="torch", what="x"))
     with pytest.raises(mltest.UsageError, match=r"pytest-mltest\[torch\]"):
         check_loss(F.mse_loss, task="regression")
+
+
+def _mean_over_n_plus_one(input, target):
+    """An off-by-one denominator: a batch of n rows is averaged over n + 1."""
+    return ((input - target) ** 2).sum() / (len(input) + 1)
+
+
+def test_an_off_by_one_mean_fails_reduction_consistency_at_the_default_tolerance():
+    report = check_loss(
+        _mean_over_n_plus_one,
+        task="regression",
+        only=["reduction_consistent"],
+        raise_on_failure=False,
+    )
+    assert report.failed == ["reduction_consistent"]
+    assert "rel diff 0.333" in report["reduction_consistent"].message  # 2 rows: 2/3 vs 1/2
+
+
+_TEMPERATURE = torch.ones(1, requires_grad=True)
+
+
+def _detached_with_a_learned_temperature(input, target):
+    """The input is detached, but the loss still requires grad through its parameter."""
+    return ((input.detach() - target) ** 2).mean() * _TEMPERATURE.sum()
+
+
+def test_a_gradient_missing_on_either_side_of_the_reference_is_named():
+    missing = check_loss(
+        _detached_with_a_learned_temperature,
+        task="regression",
+        reference=F.mse_loss,
+        only=["matches_reference"],
+        raise_on_failure=False,
+    )
+    assert missing["matches_reference"].message.endswith(
+        "the gradient differs from the reference's: no value"
+    )
+    expected_missing = check_loss(
+        F.mse_loss,
+        task="regression",
+        reference=_detached_with_a_learned_temperature,
+        only=["matches_reference"],
+        raise_on_failure=False,
+    )
+    assert expected_missing["matches_reference"].message.endswith(
+        "the gradient differs from the reference's: no expected value"
+    )
+
+
+def test_properties_that_do_not_apply_say_why():
+    report = check_loss(
+        nn.MSELoss(reduction="none"),
+        task="regression",
+        reduction="none",
+        nonnegative=False,
+        raise_on_failure=False,
+    )
+    reasons = {
+        "nonnegative": "nonnegative=False",
+        "matches_reference": "no reference= given",
+        "descent_step_lowers_loss": "reduction='none' has no total to descend",
+    }
+    for name, reason in reasons.items():
+        assert (report[name].reason, report[name].message) == ("not_applicable", reason)
