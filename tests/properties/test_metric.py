@@ -273,3 +273,38 @@ def test_probabilities_may_miss_classes_and_metrics_taking_labels_are_told_them(
     missing = [labels for present, labels in calls if labels is not None and present < len(labels)]
     assert missing, "no example had a class absent from y_true"
     assert all(labels == list(range(len(labels))) for _, labels in calls if labels is not None)
+
+
+def _recall_unguarded(y_true, y_pred):
+    """0 / 0 on a y_true without positives, silenced: NaN with nothing saying why."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    with np.errstate(all="ignore"):
+        return np.sum((y_true == 1) & (y_pred == 1)) / np.sum(y_true == 1)
+
+
+def _accuracy_failing_on_weights(y_true, y_pred, sample_weight=None):
+    if sample_weight is not None:
+        raise IndexError("weights not supported yet")
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def test_each_edge_case_is_named_in_the_finding():
+    report = check_metric(
+        _recall_unguarded, task="binary", only=["finite_on_edge_cases"], raise_on_failure=False
+    )
+    assert report["finite_on_edge_cases"].message == (
+        "on a single class in y_true, fn returned nan with no warning saying why"
+    )
+    assert set(report["finite_on_edge_cases"].counterexample.y_true.tolist()) == {0}
+
+
+def test_an_exception_under_weights_names_the_weighted_call():
+    report = check_metric(
+        _accuracy_failing_on_weights,
+        task="binary",
+        only=["weights_none_equals_ones"],
+        raise_on_failure=False,
+    )
+    assert report["weights_none_equals_ones"].message == (
+        "fn with sample_weight=ones raised IndexError: weights not supported yet"
+    )
