@@ -189,6 +189,18 @@ class Frames:
         return str(df[column].dtype)
 
 
+def _alike(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two frames one engine can compare: a pandas frame met with a Dask one becomes a
+    one-partition Dask frame (pandas cannot merge a Dask frame; Spark's operations
+    convert the other frame themselves)."""
+    names = {engine_name(a), engine_name(b)}
+    if names == {"dask", None}:
+        import dask.dataframe as dd
+
+        a, b = (dd.from_pandas(f, npartitions=1) if engine_name(f) is None else f for f in (a, b))
+    return a, b
+
+
 def _table(*frames: Any) -> Any:
     """The operations for these frames: Spark's where one is a Spark frame (the others then
     made Spark frames too), pandas' and Dask's otherwise."""
@@ -291,7 +303,8 @@ def _across(frames: dict[str, pd.DataFrame]) -> list[PropertyResult]:
             if set(frames[a].columns) != set(frames[b].columns):
                 continue  # only sources that feed the same table can duplicate each other
             common = list(frames[a].columns)
-            n = _table(frames[a], frames[b]).shared_rows(frames[a], frames[b], common)
+            fa, fb = _alike(frames[a], frames[b])
+            n = _table(fa, fb).shared_rows(fa, fb, common)
             out.append(
                 _result(f"{a}~{b}.shared_rows", n == 0, f"{n} row(s) appear in both", count=n)
             )
@@ -332,6 +345,7 @@ def check_join(
         if missing:
             raise UsageError(f"on={on!r}: {label} has no column(s) {missing}")
     report = Report(f"{lname} join {rname}", kind="join", stage="data-collection")
+    ldf, rdf = _alike(ldf, rdf)
     table = _table(ldf, rdf)
     dup = table.repeated_key_rows(rdf, keys)
     report.add(
