@@ -265,3 +265,13 @@ def test_properties_that_do_not_apply_say_why():
     }
     for name, reason in reasons.items():
         assert (report[name].reason, report[name].message) == ("not_applicable", reason)
+
+
+def test_a_summed_loss_is_descended_like_a_mean_one():
+    report = check_loss(
+        nn.MSELoss(reduction="sum"),
+        task="regression",
+        reduction="sum",
+        only=["descent_step_lowers_loss"],
+    )
+    assert report["descent_step_lowers_loss"].status == "passed"
