@@ -282,9 +282,9 @@ def _recall_unguarded(y_true, y_pred):
         return np.sum((y_true == 1) & (y_pred == 1)) / np.sum(y_true == 1)
 
 
-def _accuracy_failing_on_weights(y_true, y_pred, sample_weight=None):
+def _accuracy_failing_on_weights(y_true, y_pred, sample_weight=None, error=IndexError):
     if sample_weight is not None:
-        raise IndexError("weights not supported yet")
+        raise error("weights not supported yet")
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
 
 
@@ -307,4 +307,15 @@ def test_an_exception_under_weights_names_the_weighted_call():
     )
     assert report["weights_none_equals_ones"].message == (
         "fn with sample_weight=ones raised IndexError: weights not supported yet"
+    )
+    # a ValueError is a refusal, but not of data the metric accepted without weights
+    refusing = check_metric(
+        functools.partial(_accuracy_failing_on_weights, error=ValueError),
+        task="binary",
+        only=["weights_none_equals_ones"],
+        raise_on_failure=False,
+    )
+    assert refusing["weights_none_equals_ones"].status == "failed"
+    assert refusing["weights_none_equals_ones"].message.endswith(
+        "but the same data was accepted as given"
     )

@@ -21,17 +21,14 @@ EXPECTATIONS: list[Property] = []
 DIRECTIONS = ("increasing", "decreasing")
 
 
-def _declared(field: str, option: str) -> Any:
-    """``applies`` for an expectation checked only when ``option=`` is declared."""
-    return functools.partial(_is_declared, field, option)
-
-
-def _is_declared(field: str, option: str, spec: TransformerSpec) -> str | None:
-    value = getattr(spec, field)
+def _declared(option: str, spec: TransformerSpec) -> str | None:
+    """``applies`` of an expectation checked only when ``option=`` is declared; bound per
+    property with ``functools.partial``."""
+    value = getattr(spec, option)
     return None if value not in (None, False) else f"no {option}= declared"
 
 
-@prop(EXPECTATIONS, applies=_declared("reference", "reference"))
+@prop(EXPECTATIONS, applies=functools.partial(_declared, "reference"))
 def matches_reference(case: TransformerCase) -> None:
     """The output equals that of the trusted ``reference`` transformer fitted on the same
     data.
@@ -52,7 +49,7 @@ def matches_reference(case: TransformerCase) -> None:
     assert_outputs_close(case.output, dense(want), "the output differs from the reference's")
 
 
-@prop(EXPECTATIONS, applies=_declared("output_bounds", "output_bounds"))
+@prop(EXPECTATIONS, applies=functools.partial(_declared, "output_bounds"))
 def output_within_bounds(case: TransformerCase) -> None:
     """Every output value lies within the declared ``output_bounds=(lo, hi)`` (missing
     values aside).
@@ -82,7 +79,7 @@ def output_within_bounds(case: TransformerCase) -> None:
         )
 
 
-@prop(EXPECTATIONS, applies=_declared("monotone", "monotone"))
+@prop(EXPECTATIONS, applies=functools.partial(_declared, "monotone"))
 def monotone(case: TransformerCase) -> None:
     """Each declared output column moves in the declared direction with its input column:
     sorting the rows by an input column sorts that output column the same way (or the
@@ -136,7 +133,7 @@ def _column_values(X: Any, index: int) -> np.ndarray:
     return values.astype(np.float64)
 
 
-@prop(EXPECTATIONS, applies=_declared("idempotent", "idempotent"))
+@prop(EXPECTATIONS, applies=functools.partial(_declared, "idempotent"))
 def idempotent(case: TransformerCase) -> None:
     """Transforming the output again changes nothing: ``transform(transform(X)) ==
     transform(X)``.

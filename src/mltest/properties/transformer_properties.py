@@ -3,6 +3,7 @@ must do, whatever it computes."""
 
 from __future__ import annotations
 
+import functools
 import pickle
 from typing import Any
 
@@ -295,7 +296,7 @@ def _layout_noise(case: TransformerCase, other: Any, out: Any) -> bool:
     return False
 
 
-@prop(GENERIC, applies=_has("get_feature_names_out"))
+@prop(GENERIC, applies=functools.partial(_has, "get_feature_names_out"))
 def feature_names_out_width(case: TransformerCase) -> None:
     """``get_feature_names_out()`` gives one unique string name per output column.
 
@@ -313,7 +314,7 @@ def feature_names_out_width(case: TransformerCase) -> None:
         raise Violation(f"feature names are not unique strings: {names[:10]}")
 
 
-@prop(GENERIC, applies=_has("inverse_transform"))
+@prop(GENERIC, applies=functools.partial(_has, "inverse_transform"))
 def inverse_transform_roundtrip(case: TransformerCase) -> None:
     """``inverse_transform`` maps outputs back to input space, consistently with
     ``transform``: ``transform(inverse_transform(Z)) == Z`` for ``Z = transform(X)``, and the
