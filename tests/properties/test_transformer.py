@@ -3,6 +3,7 @@ it), trusted ones pass it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -456,3 +457,49 @@ def test_properties_that_need_a_declaration_or_a_method_say_what_is_missing():
     assert mltest.check_transformer(
         Doubler(), monotone="increasing", only=["monotone"], max_examples=10
     ).passed
+
+
+def _scale(x, factor=1):
+    return x * factor
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (StandardScaler(), StandardScaler(), True),
+        (StandardScaler(with_mean=False), StandardScaler(), False),
+        (StandardScaler(), MinMaxScaler(), False),
+        (StandardScaler(), None, False),
+        (None, StandardScaler(), False),
+        ([("s", StandardScaler())], [("s", StandardScaler())], True),
+        ([("s", StandardScaler())], [("s", StandardScaler(with_mean=False))], False),
+        ((1, 2), [1, 2], True),
+        ([1, 2], [1, 2, 3], False),
+        ([1, 2, 3], [1, 2], False),
+        ([1, 2], [1, 3], False),
+        (float("nan"), float("nan"), True),
+        (float("nan"), 1.0, False),
+        (1.0, float("nan"), False),
+        (1, 1.0, True),
+        ("a", "b", False),
+        (np.array([1, 2]), np.array([1, 2]), True),
+        (np.array([1, 2]), np.array([1, 3]), False),
+        (np.array([1, 2]), [1, 2], False),
+        (functools.partial(_scale, factor=2), functools.partial(_scale, factor=2), True),
+        (functools.partial(_scale, factor=2), functools.partial(_scale, factor=3), False),
+    ],
+)
+def test_a_parameter_is_the_same_as_clone_keeps_it(a, b, same):
+    from sklearn.pipeline import Pipeline
+
+    from mltest.properties.transformer_properties import _same_param
+
+    assert _same_param(a, b) is same
+    assert _same_param(Pipeline([("s", StandardScaler())]), Pipeline([("s", StandardScaler())]))
+
+
+def test_non_finite_cells_are_shown_by_value_and_first_five_positions():
+    from mltest.properties.transformer_properties import _where
+
+    out = np.array([[1.0, np.inf], [np.nan, np.nan], [np.nan, np.nan], [np.nan, 0.0]])
+    assert _where(out, ~np.isfinite(out)) == "e.g. inf at [[0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]"
