@@ -55,9 +55,11 @@ def _run(schema: Schema, n: int = 150, **bounds) -> list[pd.DataFrame]:
     return seen
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def frames() -> list[pd.DataFrame]:
-    return _run(SCHEMA)
+    # drawn per test, not once per module: a mutation run credits the draws only to the
+    # test that made them, so a shared draw would leave the other tests' checks unrun
+    return _run(SCHEMA, 100)
 
 
 def test_every_frame_validates_and_keeps_the_rules(frames):
