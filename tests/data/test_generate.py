@@ -76,7 +76,7 @@ def test_constant_columns_and_range_edges_are_drawn(frames):
     many = [df for df in frames if len(df) >= 3]
     for name in ("x", "n", "free", "at"):
         assert any(df[name].nunique() == 1 for df in many), f"{name}: never constant"
-        assert any(df[name].nunique() > 2 for df in many), f"{name}: never spread"
+        assert any(df[name].nunique() > 1 for df in many), f"{name}: never varies"
     x = pd.concat([df["x"] for df in frames])
     assert x.min() == -2.0
     assert x.max() == 3.0

@@ -171,9 +171,7 @@ def frames(
     n = draw(st.integers(min_rows, max_rows))
     cols = list(schema.columns.values())
     shared = [c for c in cols if not _drawn_per_column(c)]
-    pos = draw(
-        hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS), fill=st.nothing())
-    )
+    pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
     shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))
     for j, col in enumerate(shared):
         if not col.unique:
