@@ -94,6 +94,17 @@ def source_checks(applications, outcomes):
     return report, join
 
 
+def engine_source_checks(convert):
+    """``source_checks`` of the faulty sources on the frames ``convert(frame, partitions)``
+    makes, asserted equal to pandas' result for result; the engine's reports."""
+    applications, outcomes = sources_with_faults()
+    expected = source_checks(applications, outcomes)
+    got = source_checks(convert(applications, 6), convert(outcomes, 4))
+    for a, b in zip(expected, got, strict=True):
+        same(a, b)
+    return got
+
+
 def replay_scenario():
     """40 days of 500 rows, ``amount`` drifting from 25 March; the reference; a model."""
     rng = np.random.default_rng(8)

@@ -9,12 +9,11 @@ import pytest
 import mltest
 from tests.scale.data import (
     SCHEMA,
+    engine_source_checks,
     planted,
     replay_scenario,
     same,
     same_replay,
-    source_checks,
-    sources_with_faults,
 )
 from tests.scale.data import frame as _frame
 
@@ -129,14 +128,7 @@ def test_frames_mltest_cannot_scale_to_are_usage_errors():
 
 
 def test_source_and_join_checks_give_pandas_results(client):
-    applications, outcomes = sources_with_faults()
-    expected = source_checks(applications, outcomes)
-    got = source_checks(
-        dd.from_pandas(applications, npartitions=6), dd.from_pandas(outcomes, npartitions=4)
-    )
-    for a, b in zip(expected, got, strict=True):
-        same(a, b)
-    report, join = got
+    report, join = engine_source_checks(lambda f, n: dd.from_pandas(f, npartitions=n))
     assert report["applications.key_unique"].status == "failed"
     assert report["applications.duplicate_rows"].message == "1 duplicated row(s)"
     assert join["applications->outcomes.orphans"].examples == 7

@@ -12,7 +12,7 @@ from mltest.engine import Violation
 
 
 def shown(precision: int = 4, threshold: int = 60, **values: Any) -> str:
-    """A counterexample in one line per argument as ``name=repr``, arrays printed with
+    """A counterexample as ``name=repr`` per argument, joined by commas, arrays printed with
     ``precision`` digits and summarised past ``threshold`` elements, wrapped at 100
     columns; arguments that are ``None`` are left out."""
     with np.printoptions(precision=precision, threshold=threshold, linewidth=100):
