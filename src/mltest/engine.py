@@ -180,6 +180,7 @@ class _Budget:
 class _Tally:
     examples: int = 0
     blocked: int = 0  # examples whose preparation failed, so this property never saw them
+    skipped: int = 0  # examples the property found irrelevant, or its call refused
     last_skip: str = ""
     failure: BaseException | None = None
     failing_example: Any = None
@@ -248,6 +249,7 @@ def run_properties(
                 continue
             outcome = _apply(p, case)
             if isinstance(outcome, (NotApplicable, Refused)):
+                tally.skipped += 1
                 tally.last_skip = str(outcome)
             elif outcome is not None:
                 tally.failure, tally.failing_example = outcome, example
@@ -388,7 +390,10 @@ class _Run:
         refused = ""
         if p is RUNS_ON_VALID_INPUT and self.refused:
             refused = f"{len(self.refused)} refused, the last: {self.refused[-1]}"
-        notes = "; ".join(n for n in (not_checked, out_of_time, refused) if n)
+        unused = ""
+        if tally.skipped:
+            unused = f"{tally.skipped} example(s) not applicable, the last: {tally.last_skip}"
+        notes = "; ".join(n for n in (unused, not_checked, out_of_time, refused) if n)
         message = f"held on {tally.examples} examples" + (f" ({notes})" if notes else "")
         return PropertyResult(p.name, "passed", message, examples=tally.examples)
 
