@@ -275,3 +275,35 @@ def test_a_summed_loss_is_descended_like_a_mean_one():
         only=["descent_step_lowers_loss"],
     )
     assert report["descent_step_lowers_loss"].status == "passed"
+
+
+def _mse_refusing_zero_input(input, target):
+    if not input.detach().abs().max() > 0:
+        raise RuntimeError("an all-zero input is not a prediction")
+    return F.mse_loss(input, target)
+
+
+def test_a_runtime_error_while_preparing_an_example_is_a_refusal():
+    # torch raises RuntimeError for inputs it will not take (shapes, dtypes): a refusal of
+    # that example, as a ValueError is
+    report = check_loss(_mse_refusing_zero_input, task="regression", only=["runs_on_valid_input"])
+    assert re.search(
+        r"\(\d+ refused, the last: fn raised RuntimeError: an all-zero input is not a "
+        r"prediction\)$",
+        report["runs_on_valid_input"].message,
+    ), report["runs_on_valid_input"].message
+
+
+@pytest.mark.parametrize(
+    ("fn", "subject"),
+    [(torch.nn.MSELoss(), "MSELoss"), (_mse_refusing_zero_input, "_mse_refusing_zero_input")],
+    ids=["module", "function"],
+)
+def test_the_report_names_the_loss(fn, subject):
+    report = check_loss(fn, task="regression", max_examples=3, raise_on_failure=False)
+    assert report.subject == subject
+
+
+def test_a_loss_that_is_not_callable_is_a_usage_error():
+    with pytest.raises(mltest.UsageError, match=r"fn\(input, target\)"):
+        check_loss("mse", task="regression")

@@ -503,3 +503,18 @@ def test_non_finite_cells_are_shown_by_value_and_first_five_positions():
 
     out = np.array([[1.0, np.inf], [np.nan, np.nan], [np.nan, np.nan], [np.nan, 0.0]])
     assert _where(out, ~np.isfinite(out)) == "e.g. inf at [[0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]"
+
+
+def test_missing_cells_are_nan_none_and_infinities_of_a_table_only():
+    import pandas as pd
+
+    from mltest.properties.transformer_case import missing_cells
+
+    X = np.array([[1.0, np.nan], [np.inf, -np.inf]])
+    assert missing_cells(X).tolist() == [[False, True], [True, True]]
+    frame = pd.DataFrame({"a": [1.0, np.inf], "b": ["x", None]})
+    assert missing_cells(frame).tolist() == [[False, False], [True, True]]
+    # not a table of cells: documents, one column given as a 1-d array
+    assert missing_cells(["a text", "another"]) is None
+    assert missing_cells(np.array([1.0, np.nan])) is None
+    assert missing_cells(pd.DataFrame(index=range(3))).shape == (3, 0)

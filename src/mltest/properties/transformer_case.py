@@ -174,16 +174,21 @@ def _degenerate(y: Any) -> bool:
 
 
 def missing_cells(X: Any) -> np.ndarray | None:
+    """Which cells are missing (NaN, ``None``, ``pd.NA``) or infinite; per column for a
+    frame, whose float columns keep their infinities even beside text columns."""
     if isinstance(X, pd.DataFrame):
-        values = X.to_numpy()
-    elif isinstance(X, np.ndarray) and X.ndim == 2:
-        values = X
-    else:
-        return None
-    mask = pd.isna(values)
+        masks = [_missing(X.iloc[:, j].to_numpy()) for j in range(X.shape[1])]
+        return np.stack(masks, axis=1) if masks else np.zeros(X.shape, dtype=bool)
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        return _missing(X)
+    return None
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    mask = np.asarray(pd.isna(values), dtype=bool)
     if values.dtype.kind in "fc":
         mask |= ~np.isfinite(values)
-    return np.asarray(mask, dtype=bool)
+    return mask
 
 
 def _params(est: Any) -> dict[str, Any] | None:
