@@ -1,13 +1,18 @@
-"""The engine's contract: derandomized verdicts, profiles, argument checks, messages."""
+"""The engine's contract: derandomized verdicts, profiles, argument checks, messages; and
+the array helpers every property leans on (what counts as an unchanged input, how rows
+are counted and taken, for each container a user may pass)."""
 
 from __future__ import annotations
 
 import hypothesis
 import numpy as np
+import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.preprocessing import StandardScaler
 
 import mltest
+from mltest.properties._arrays import n_rows, take_rows, unchanged
 from mltest.properties.transformer import TRANSFORMER
 
 from .properties import buggy_transformers as bug
@@ -181,3 +186,62 @@ def test_the_stream_does_not_depend_on_what_else_is_imported(tmp_path):
         for noisy in (False, True)
     ]
     assert runs[0] == runs[1]
+
+
+# --- the array helpers ---------------------------------------------------------------
+
+FRAME = pd.DataFrame({"a": [1.0, np.nan], "b": ["x", "y"]})
+SERIES = pd.Series([1.0, np.nan], name="s")
+SPARSE = sp.csr_matrix(np.array([[0.0, 1.0], [2.0, 0.0]]))
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "same"),
+    [
+        (None, None, True),
+        (None, np.zeros(1), False),
+        (np.array([1.0, np.nan]), np.array([1.0, np.nan]), True),  # NaN equals NaN
+        (np.array([1, 2]), np.array([1.0, 2.0]), False),  # the dtype changed
+        (np.array([1, 2]), np.array([[1, 2]]), False),  # the shape changed
+        (np.array([1, 2]), np.array([1, 3]), False),
+        (np.array(["a", "b"]), np.array(["a", "b"]), True),
+        ([1, 2], [1, 2], True),
+        (SPARSE, SPARSE.copy(), True),
+        (SPARSE, sp.csr_matrix(np.array([[0.0, 1.0], [2.0, 5.0]])), False),
+        (SPARSE, SPARSE.astype(np.float32), False),
+        (SPARSE, sp.csr_matrix(np.zeros((2, 3))), False),
+        (SPARSE, SPARSE.toarray(), False),  # densified in place of the sparse input
+        (FRAME, FRAME.copy(), True),
+        (FRAME, FRAME.assign(a=[1.0, 2.0]), False),
+        (FRAME, FRAME.set_axis(["a", "c"], axis=1), False),
+        (FRAME, FRAME.to_numpy(), False),
+        (SERIES, SERIES.copy(), True),
+        (SERIES, SERIES.rename("t"), False),  # renamed in place
+        (SERIES, pd.Series([1.0, 2.0], name="s"), False),
+        (SERIES, SERIES.to_numpy(), False),
+    ],
+)
+def test_unchanged_is_exact_equality_with_the_copy(before, after, same):
+    assert unchanged(before, after) is same
+
+
+@pytest.mark.parametrize(
+    ("X", "rows"),
+    [
+        (np.zeros((3, 2)), 3),
+        (FRAME, 2),
+        (SPARSE, 2),
+        (["doc one", "doc two", "doc three"], 3),
+    ],
+)
+def test_rows_are_counted_and_taken_in_order_whatever_the_container(X, rows):
+    assert n_rows(X) == rows
+    taken = take_rows(X, [1, 0])
+    assert n_rows(taken) == 2
+    first = taken.iloc[1] if hasattr(taken, "iloc") else taken[1]
+    original = X.iloc[0] if hasattr(X, "iloc") else X[0]
+    assert unchanged(
+        original.toarray() if hasattr(original, "toarray") else np.asarray(original),
+        first.toarray() if hasattr(first, "toarray") else np.asarray(first),
+    )
+    assert type(taken) is type(X)

@@ -126,6 +126,18 @@ def test_trusted_metrics_pass(fn, kwargs):
 
 
 @pytest.mark.parametrize(
+    ("bounds", "best"),
+    [((0, 1), 0), ((0, 1), 1), ((None, 1), -5), ((0, None), 5), ((2, 2), 2)],
+    ids=["best-at-lower", "best-at-upper", "no-lower", "no-upper", "one-point"],
+)
+def test_a_best_on_or_inside_the_bounds_is_accepted(bounds, best):
+    report = check_metric(
+        m.accuracy_score, task="binary", bounds=bounds, best=best, only=["symmetric"]
+    )
+    assert report.passed
+
+
+@pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         pytest.param({"fn": 3}, "fn=3", id="fn"),
@@ -137,7 +149,18 @@ def test_trusted_metrics_pass(fn, kwargs):
         pytest.param({"task": "multiclass", "y_pred": "scores"}, "binary only", id="mc-scores"),
         pytest.param({"bounds": (1, 0)}, "lower bound above upper bound", id="bounds-order"),
         pytest.param({"bounds": 1}, "pair", id="bounds-shape"),
-        pytest.param({"bounds": (0, 1), "best": 2}, "best=2", id="best"),
+        pytest.param(
+            {"bounds": (0, 1), "best": 2}, r"^best=2: outside bounds=\(0, 1\)$", id="best"
+        ),
+        pytest.param({"bounds": (0, None), "best": -1}, r"^best=-1: outside", id="best-low"),
+        pytest.param({"bounds": (None, 1), "best": 2}, r"^best=2: outside", id="best-high"),
+        pytest.param({"fn": 3}, r"fn\(y_true, y_pred\)", id="fn-signature"),
+        pytest.param(
+            {"task": "multiclass", "y_pred": "scores"},
+            r"^y_pred='scores': one score per row is binary only; use 'proba'$",
+            id="mc-scores-message",
+        ),
+        pytest.param({"greater_is_better": "yes"}, "greater_is_better='yes'", id="gib"),
         pytest.param({"symmetric": "yes"}, "symmetric='yes'", id="symmetric"),
         pytest.param({"reference": "f1"}, "reference=", id="reference"),
     ],
