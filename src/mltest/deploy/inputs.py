@@ -147,10 +147,17 @@ class Features:
     # --- records --------------------------------------------------------------------------
 
     def _rows(self, records: list[Any]) -> Any:
+        if self.schema is None and not self.frame and _plain_numbers(records, self.width):
+            plain = np.asarray(records, dtype=np.float64)
+            if np.isfinite(plain).all():
+                return plain  # the common case, without the per-value checks below
         problems: list[dict[str, Any]] = []
         table: list[list[Any]] = []
+        # a model that does not say its width takes that of the first array record
+        first = records[0]
+        width = self.width if self.width is not None or type(first) is not list else len(first)
         for i, record in enumerate(records):
-            values = self._record(i, record, problems)
+            values = self._record(i, record, problems, width)
             if values is not None:
                 table.append(values)
             if len(problems) >= MAX_LISTED:
@@ -168,7 +175,9 @@ class Features:
                     frame[name] = pd.to_datetime(frame[name])
         return frame
 
-    def _record(self, i: int, record: Any, problems: list[dict[str, Any]]) -> list[Any] | None:
+    def _record(
+        self, i: int, record: Any, problems: list[dict[str, Any]], width: int | None
+    ) -> list[Any] | None:
         if isinstance(record, dict):
             if self.names is None:
                 problems.append(
@@ -190,11 +199,10 @@ class Features:
             values = [record.get(name) for name in self.names]
             present = [name in record for name in self.names]
         elif isinstance(record, list):
-            if self.width is not None and len(record) != self.width:
+            if width is not None and len(record) != width:
+                takes = "the model takes" if self.width is not None else "the first record has"
                 problems.append(
-                    _problem(
-                        f"{len(record)} values; the model takes {self.width}", row=i, rule="width"
-                    )
+                    _problem(f"{len(record)} values; {takes} {width}", row=i, rule="width")
                 )
                 return None
             values, present = record, [True] * len(record)
@@ -218,6 +226,19 @@ class Features:
                 _rules(self.schema, dict(zip(self.names or [], values, strict=True)), i)
             )
         return values if len(problems) == before else None
+
+
+def _plain_numbers(records: list[Any], width: int | None) -> bool:
+    """Whether every record is an array of ``width`` JSON numbers (no booleans, no integer
+    beyond int64): rows that need no per-value check but finiteness."""
+    for record in records:
+        if type(record) is not list or (width is not None and len(record) != width):
+            return False
+        for value in record:
+            kind = type(value)
+            if kind is not float and (kind is not int or abs(value) > 2**63):
+                return False
+    return bool(records) and len({len(r) for r in records}) == 1
 
 
 def _field(value: Any, col: Any, pattern: Any) -> tuple[str, str]:
