@@ -518,3 +518,87 @@ def test_missing_cells_are_nan_none_and_infinities_of_a_table_only():
     assert missing_cells(["a text", "another"]) is None
     assert missing_cells(np.array([1.0, np.nan])) is None
     assert missing_cells(pd.DataFrame(index=range(3))).shape == (3, 0)
+
+
+class _NoFitDoubler(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return 2 * np.asarray(X, dtype=float)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.non_deterministic = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class _WarmCentre(TransformerMixin, BaseEstimator):
+    def __init__(self, warm_start=True):
+        self.warm_start = warm_start
+
+    def fit(self, X, y=None):
+        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return np.asarray(X, dtype=float) - self.mean_
+
+
+class _DuckTypedCentre:
+    """Only fit and transform: no get_params, no fit_transform."""
+
+    def fit(self, X, y=None):
+        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float) - self.mean_
+
+
+NO_FIT = "the estimator's tags say it needs no fit (requires_fit=False)"
+NO_PARAMS = "the estimator has no get_params() (not a scikit-learn style estimator)"
+
+
+@pytest.mark.parametrize(
+    ("est", "expected"),
+    [
+        (
+            _NoFitDoubler(),
+            {
+                "fit_row_order_invariant": "the estimator's tags declare it non-deterministic",
+                "not_fitted_raises": NO_FIT,
+                "n_features_mismatch_raises": NO_FIT,
+                "refit_replaces_state": NO_FIT,
+                "instances_independent": NO_FIT,
+                "preserves_dtype": "the estimator's tags declare no dtype it preserves",
+            },
+        ),
+        (
+            _WarmCentre(),
+            {
+                "refit_replaces_state": "warm_start=True: a second fit continues from the first by design"
+            },
+        ),
+        (
+            _DuckTypedCentre(),
+            {
+                "fit_preserves_params": NO_PARAMS,
+                "clone_params_roundtrip": NO_PARAMS,
+                "fit_transform_consistent": "the estimator has no fit_transform()",
+            },
+        ),
+    ],
+    ids=["no-fit-tags", "warm-start", "duck-typed"],
+)
+def test_what_an_estimators_tags_and_methods_leave_out_is_said(est, expected):
+    report = mltest.check_transformer(est, max_examples=10, raise_on_failure=False)
+    for name, message in expected.items():
+        assert (report[name].reason, report[name].message) == ("not_applicable", message)
+    # nothing else is left out, and nothing crashed inside mltest
+    for r in report.results:
+        assert r.status != "error", (r.name, r.message)
+    assert report["no_input_mutation"].status == "passed"
