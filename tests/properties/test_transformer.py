@@ -580,7 +580,9 @@ NO_PARAMS = "the estimator has no get_params() (not a scikit-learn style estimat
         (
             _WarmCentre(),
             {
-                "refit_replaces_state": "warm_start=True: a second fit continues from the first by design"
+                "refit_replaces_state": (
+                    "warm_start=True: a second fit continues from the first by design"
+                )
             },
         ),
         (
