@@ -203,7 +203,33 @@ def test_every_input_refused_is_a_usage_error_naming_the_refusal():
     with pytest.raises(mltest.UsageError, match="refused every generated input") as info:
         mltest.check_transformer(SelectKBest(), raise_on_failure=False, max_examples=5)
     assert "requires y" in str(info.value)
+    assert "refused every generated input for generated feature matrices; " in str(info.value)
     assert "target=" in str(info.value)
+
+
+class _RefusesEverything(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        raise ValueError("this transformer takes nothing")
+
+    def transform(self, X):
+        return X
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "declared"),
+    [
+        ({"target": "regression"}, "generated feature matrices, target='regression'"),
+        (
+            {"data": categorical_frames()},
+            "data=",
+        ),
+    ],
+    ids=["target", "data"],
+)
+def test_a_refusal_of_every_input_names_the_declared_data(kwargs, declared):
+    with pytest.raises(mltest.UsageError) as info:
+        mltest.check_transformer(_RefusesEverything(), max_examples=5, **kwargs)
+    assert f"refused every generated input for {declared}" in str(info.value)
 
 
 def test_fit_crashing_on_some_inputs_is_one_finding_with_a_minimal_input():
