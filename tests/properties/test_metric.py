@@ -527,3 +527,36 @@ def test_a_value_that_is_not_a_number_is_named(returned, shown):
     with pytest.raises(mltest.UsageError) as info:
         check_metric(metric, task="binary", max_examples=5, raise_on_failure=False)
     assert re.search(rf"runs_on_valid_input: fn returned {shown}, not a number\n", str(info.value))
+
+
+def _mae_ignoring_its_weights(y_true, y_pred, sample_weight=None):
+    return m.mean_absolute_error(y_true, y_pred)
+
+
+def test_a_weighted_mismatch_with_the_reference_shows_the_weights():
+    report = check_metric(
+        _mae_ignoring_its_weights,
+        task="regression",
+        reference=m.mean_absolute_error,
+        only=["matches_reference"],
+        raise_on_failure=False,
+    )
+    result = report["matches_reference"]
+    assert result.message.startswith("on weighted, fn differs from the reference"), result.message
+    shown = result.counterexample
+    assert shown.sample_weight is not None
+    assert len(shown.sample_weight) == len(shown.y_true)
+
+
+def test_scores_and_probabilities_keep_the_weight_guards_to_the_labels():
+    # the rows' scores are not labels: dropping rows changes them, and must not count as
+    # changing the set of labels
+    report = check_metric(
+        m.roc_auc_score,
+        task="binary",
+        y_pred="scores",
+        only=["zero_weights_drop_rows"],
+        max_examples=40,
+    )
+    held = int(re.match(r"held on (\d+)", report["zero_weights_drop_rows"].message)[1])
+    assert held >= 20, report["zero_weights_drop_rows"].message  # 27 of 40; 13 if scores counted

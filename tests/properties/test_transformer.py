@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -630,3 +631,35 @@ def test_what_an_estimators_tags_and_methods_leave_out_is_said(est, expected):
     for r in report.results:
         assert r.status != "error", (r.name, r.message)
     assert report["no_input_mutation"].status == "passed"
+
+
+class _NanMeanCentre(TransformerMixin, BaseEstimator):
+    """Centres on the NaN-ignoring mean, keeping NaN: a transformer that accepts missing
+    values; records whether each fit saw any."""
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.saw_missing_ = bool(np.isnan(X).any())
+        _SEEN.append(self.saw_missing_)
+        self.mean_ = np.nan_to_num(np.nanmean(X, axis=0)) if X.size else np.zeros(X.shape[1])
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return np.asarray(X, dtype=float) - self.mean_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+_SEEN: list[bool] = []
+
+
+def test_a_transformer_taking_missing_values_meets_complete_and_holed_matrices():
+    _SEEN.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN column
+        mltest.check_transformer(_NanMeanCentre(), only=["finite_output"], max_examples=40)
+    assert set(_SEEN) == {True, False}
