@@ -17,8 +17,9 @@ import collections
 import difflib
 import json
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 STATUS = {1: "killed", -24: "killed", 0: "survived", 33: "no tests", None: "not run"}
 COLUMNS = ("killed", "survived", "no tests", "not run")
