@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
+import mltest
 from mltest.data import Column, Rule, Schema
 from mltest.data.generate import STEPS, _simple_pattern
 
@@ -195,3 +196,30 @@ def test_unique_text_and_unique_pattern_columns_without_capacity_problems():
 def test_free_text_without_a_minimum_length_includes_the_empty_string():
     schema = Schema({"t": Column("t", "string")})
     assert any((df["t"] == "").any() for df in _run(schema, 100))
+
+
+def test_unique_columns_with_few_possible_values_stay_unique_and_cap_the_rows():
+    schema = Schema(
+        {
+            "tier": Column("tier", "string", categories=list("abcde"), unique=True),
+            "flag": Column("flag", "bool", unique=True),
+            "slot": Column("slot", "int", min=0, max=3, unique=True),
+            "x": Column("x", "float"),
+        }
+    )
+    frames = _run(schema, 60)
+    for df in frames:
+        report = schema.validate(df)
+        assert report.passed, report.failure_message()
+    assert max(len(df) for df in frames) == 2  # the bool column's two values
+    assert {len(df) for df in frames} == {1, 2}
+
+
+def test_more_rows_than_a_unique_column_can_hold_is_a_usage_error():
+    schema = Schema({"tier": Column("tier", "category", categories=["a", "b"], unique=True)})
+    with pytest.raises(
+        mltest.UsageError,
+        match=r"^min_rows=3: column 'tier' is unique and has only 2 possible values$",
+    ):
+        schema.strategy(min_rows=3)
+    assert all(len(df) <= 2 for df in _run(schema, 20, max_rows=10))

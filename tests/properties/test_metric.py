@@ -413,18 +413,19 @@ def test_each_property_a_declaration_leaves_out_says_why_and_the_rest_run(name):
 
 
 @pytest.mark.parametrize(
-    ("fn", "kwargs", "guard"),
+    ("fn", "kwargs", "guard", "least"),
     [
         (
             functools.partial(m.f1_score, average="macro"),
             {"task": "multiclass"},
             "dropping the rows would change the set of labels",
+            8,  # 12 of 40 at the default seed
         ),
-        (m.r2_score, {"task": "regression"}, "the remaining target would be constant"),
+        (m.r2_score, {"task": "regression"}, "the remaining target would be constant", 18),
     ],
     ids=["labels", "constant_target"],
 )
-def test_weight_properties_say_which_examples_their_guard_left_out(fn, kwargs, guard):
+def test_weight_properties_say_which_examples_their_guard_left_out(fn, kwargs, guard, least):
     report = check_metric(fn, max_examples=40, only=["zero_weights_drop_rows"], **kwargs)
     result = report["zero_weights_drop_rows"]
     found = re.fullmatch(
@@ -432,7 +433,7 @@ def test_weight_properties_say_which_examples_their_guard_left_out(fn, kwargs, g
         result.message,
     )
     assert found, result.message
-    assert int(found[1]) >= 8  # the guard leaves most examples to the property
+    assert int(found[1]) >= least  # the guard leaves the property its examples (22 of 40)
 
 
 def test_binary_labels_are_re_encoded_keeping_the_positive_class():

@@ -486,6 +486,13 @@ def test_properties_that_need_a_declaration_or_a_method_say_what_is_missing():
     ).passed
 
 
+class _Option:
+    """A parameter object without __eq__ (compared by identity by ==)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def _scale(x, factor=1):
     return x * factor
 
@@ -514,6 +521,10 @@ def _scale(x, factor=1):
         (np.array([1, 2]), [1, 2], False),
         (functools.partial(_scale, factor=2), functools.partial(_scale, factor=2), True),
         (functools.partial(_scale, factor=2), functools.partial(_scale, factor=3), False),
+        # a value without a plain ==: equal by its state, exactly
+        (_Option(1), _Option(1), True),
+        (_Option(1), _Option(2), False),
+        (np.array([1.0]), np.array([1.0 + 1e-12]), False),
     ],
 )
 def test_a_parameter_is_the_same_as_clone_keeps_it(a, b, same):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from mltest.data.schema import Column, Schema
+from mltest.errors import UsageError
 
 STEPS = 10_000
 _TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "
@@ -114,21 +115,42 @@ def _column_values(col: Column, n: int) -> st.SearchStrategy[Any]:
     )
 
 
+def capacity(col: Column) -> int | None:
+    """How many distinct values a unique column can be drawn with (``None``: more than any
+    frame needs, or free text, which hypothesis draws distinct itself)."""
+    if not col.unique:
+        return None
+    if col.categories is not None:
+        return len(col.categories)
+    if col.pattern is not None:
+        slots = _simple_pattern(col.pattern)
+        if slots is None:
+            return None
+        return int(np.prod([len(a) for a in slots], dtype=float).clip(max=2**62))
+    if col.kind == "bool":
+        return 2
+    if col.kind == "int":
+        lo, hi = _bounds(col, 10**6)
+        return int(hi) - int(lo) + 1
+    if col.kind in ("float", "datetime"):
+        return STEPS + 1
+    return None
+
+
 def _values(col: Column, pos: np.ndarray) -> Any:
-    """A column from its positions, distinct when the column is unique."""
+    """A column from its positions, distinct when the column is unique (``frames`` draws
+    no more rows than ``capacity`` allows)."""
+    room = capacity(col)
     if col.pattern is not None and col.categories is None:
         slots = _simple_pattern(col.pattern)
         assert slots is not None
-        capacity = int(np.prod([len(a) for a in slots], dtype=float).clip(max=2**62))
-        return _codes(slots, _distinct(pos, capacity) if col.unique else pos)
-    if not col.unique:
+        return _codes(slots, _distinct(pos, room) if room is not None else pos)
+    if room is None:
         return _from_positions(col, pos)
-    if col.kind == "int":
-        lo, hi = _bounds(col, 10**6)
-        return (int(lo) + _distinct(pos, int(hi) - int(lo) + 1)).astype(np.int64)
-    if col.kind in ("float", "datetime"):
-        return _from_positions(col, _distinct(pos, STEPS + 1))
-    return _from_positions(col, pos)
+    if col.kind == "int" and col.categories is None:
+        lo, _ = _bounds(col, 10**6)
+        return (int(lo) + _distinct(pos, room)).astype(np.int64)
+    return _from_positions(col, _distinct(pos, room))
 
 
 # How one column's positions are laid out: the edge cases code breaks on are drawn on
@@ -164,12 +186,27 @@ def _apply_rules(schema: Schema, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _capacities(cols: list[Column]) -> list[int]:
+    return [c for c in map(capacity, cols) if c is not None]
+
+
+def row_limit(schema: Schema, min_rows: int) -> None:
+    """``UsageError`` when a unique column cannot fill ``min_rows`` distinct rows."""
+    for col in schema.columns.values():
+        room = capacity(col)
+        if room is not None and room < min_rows:
+            raise UsageError(
+                f"min_rows={min_rows}: column {col.name!r} is unique and has only {room} "
+                "possible values"
+            )
+
+
 @st.composite
 def frames(
     draw: st.DrawFn, schema: Schema, *, min_rows: int = 1, max_rows: int = 20
 ) -> pd.DataFrame:
-    n = draw(st.integers(min_rows, max_rows))
     cols = list(schema.columns.values())
+    n = draw(st.integers(min_rows, min([max_rows, *_capacities(cols)])))
     shared = [c for c in cols if not _drawn_per_column(c)]
     pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
     shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))

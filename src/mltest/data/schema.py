@@ -104,8 +104,9 @@ class Schema:
 
     def strategy(self, *, min_rows: int = 1, max_rows: int = 20) -> Any:
         """A hypothesis strategy of DataFrames valid for this schema, built directly."""
-        from mltest.data.generate import frames
+        from mltest.data.generate import frames, row_limit
 
+        row_limit(self, min_rows)
         return frames(self, min_rows=min_rows, max_rows=max_rows)
 
     # --- files ------------------------------------------------------------------------
