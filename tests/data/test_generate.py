@@ -223,3 +223,15 @@ def test_more_rows_than_a_unique_column_can_hold_is_a_usage_error():
     ):
         schema.strategy(min_rows=3)
     assert all(len(df) <= 2 for df in _run(schema, 20, max_rows=10))
+
+
+def test_a_unique_column_over_a_single_point_gives_one_row_frames():
+    schema = Schema(
+        {
+            "x": Column("x", "float", min=2.5, max=2.5, unique=True),
+            "at": Column("at", "datetime", min="2026-01-01", max="2026-01-01", unique=True),
+        }
+    )
+    frames = _run(schema, 20)
+    assert {len(df) for df in frames} == {1}
+    assert all(schema.validate(df).passed for df in frames)

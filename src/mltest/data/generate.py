@@ -133,7 +133,8 @@ def capacity(col: Column) -> int | None:
         lo, hi = _bounds(col, 10**6)
         return int(hi) - int(lo) + 1
     if col.kind in ("float", "datetime"):
-        return STEPS + 1
+        # positions map onto [min, max]: one value when the range is a single point
+        return 1 if col.min is not None and col.min == col.max else STEPS + 1
     return None
 
 
