@@ -139,8 +139,8 @@ def capacity(col: Column) -> int | None:
 
 
 def _values(col: Column, pos: np.ndarray) -> Any:
-    """A column from its positions, distinct when the column is unique (``frames`` draws
-    no more rows than ``capacity`` allows)."""
+    """A column from its positions, distinct when the column is unique (``row_limit``
+    keeps the rows within ``capacity``)."""
     room = capacity(col)
     if col.pattern is not None and col.categories is None:
         slots = _simple_pattern(col.pattern)
@@ -187,19 +187,20 @@ def _apply_rules(schema: Schema, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _capacities(cols: list[Column]) -> list[int]:
-    return [c for c in map(capacity, cols) if c is not None]
-
-
-def row_limit(schema: Schema, min_rows: int) -> None:
-    """``UsageError`` when a unique column cannot fill ``min_rows`` distinct rows."""
+def row_limit(schema: Schema, min_rows: int, max_rows: int) -> int:
+    """The most rows a frame can have: ``max_rows``, or fewer where a unique column has
+    fewer possible values; ``UsageError`` when one cannot fill ``min_rows`` rows."""
     for col in schema.columns.values():
         room = capacity(col)
-        if room is not None and room < min_rows:
+        if room is None:
+            continue
+        if room < min_rows:
             raise UsageError(
                 f"min_rows={min_rows}: column {col.name!r} is unique and has only {room} "
                 "possible values"
             )
+        max_rows = min(max_rows, room)
+    return max_rows
 
 
 @st.composite
@@ -207,7 +208,7 @@ def frames(
     draw: st.DrawFn, schema: Schema, *, min_rows: int = 1, max_rows: int = 20
 ) -> pd.DataFrame:
     cols = list(schema.columns.values())
-    n = draw(st.integers(min_rows, min([max_rows, *_capacities(cols)])))
+    n = draw(st.integers(min_rows, max_rows))
     shared = [c for c in cols if not _drawn_per_column(c)]
     pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
     shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))

@@ -106,8 +106,8 @@ class Schema:
         """A hypothesis strategy of DataFrames valid for this schema, built directly."""
         from mltest.data.generate import frames, row_limit
 
-        row_limit(self, min_rows)
-        return frames(self, min_rows=min_rows, max_rows=max_rows)
+        rows = row_limit(self, min_rows, max_rows)
+        return frames(self, min_rows=min_rows, max_rows=rows)
 
     # --- files ------------------------------------------------------------------------
 
