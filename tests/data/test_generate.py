@@ -235,3 +235,34 @@ def test_a_unique_column_over_a_single_point_gives_one_row_frames():
     frames = _run(schema, 20)
     assert {len(df) for df in frames} == {1}
     assert all(schema.validate(df).passed for df in frames)
+
+
+def test_an_le_rule_leaves_rows_with_a_null_side_as_drawn():
+    # a null on either side puts no bound on the other: a non-nullable left column stays
+    # filled where its right is null, and a nullable left column keeps its nulls
+    schema = Schema(
+        {
+            "lo": Column("lo", "float", min=0.0, max=10.0),
+            "hi": Column("hi", "float", min=0.0, max=10.0, nullable=True, max_null_fraction=1.0),
+            "lo2": Column("lo2", "float", min=0.0, max=10.0, nullable=True, max_null_fraction=1.0),
+            "hi2": Column("hi2", "float", min=0.0, max=10.0),
+        },
+        rules=[Rule("le", "lo", "hi"), Rule("le", "lo2", "hi2")],
+    )
+    frames = _run(schema, 60)
+    for df in frames:
+        report = schema.validate(df)
+        assert report.passed, report.failure_message()
+    assert any(df["hi"].isna().any() for df in frames)
+    assert any(df["lo2"].isna().any() for df in frames)
+
+
+def test_a_category_column_without_listed_categories_is_drawn_as_text():
+    # infer_schema always lists the categories; a hand-written schema may not
+    schema = Schema({"c": Column("c", "category"), "u": Column("u", "category", unique=True)})
+    frames = _run(schema, 40)
+    for df in frames:
+        report = schema.validate(df)
+        assert report.passed, report.failure_message()
+    assert all(isinstance(v, str) for df in frames for v in df["c"])
+    assert len({v for df in frames for v in df["c"]}) > 20

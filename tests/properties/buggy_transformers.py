@@ -391,3 +391,49 @@ class FitTransformScalesInPlace(GoodScaler):
         X -= self.mean_
         X /= self.scale_
         return X
+
+
+def _require_target(X, y):
+    if y is None:
+        raise ValueError("this transformer is supervised: y is required")
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+
+
+class SupervisedKeepsMinimum(KeepsMinimumAcrossFits):
+    """``KeepsMinimumAcrossFits`` as a supervised transformer: fit refuses to run without
+    y, so the properties that fit on other rows must pass those rows' y."""
+
+    def fit(self, X, y):
+        _require_target(X, y)
+        return super().fit(X)
+
+
+class SupervisedClassLevelStatistics(ClassLevelStatistics):
+    """``ClassLevelStatistics`` whose fit needs y."""
+
+    def fit(self, X, y):
+        _require_target(X, y)
+        return super().fit(X)
+
+
+class SupervisedSampleStd(GoodScaler):
+    """``SampleStdInFitTransform`` whose fit and fit_transform need y."""
+
+    def fit(self, X, y):
+        _require_target(X, y)
+        return super().fit(X)
+
+    def fit_transform(self, X, y):
+        self.fit(X, y)
+        X = np.asarray(X, dtype=np.float64)
+        std = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
+        return (X - self.mean_) / np.where(std > 0, std, 1.0)
+
+
+class NaiveScalerObjectOutput(NaiveScaler):
+    """``NaiveScaler`` returning an object array (as code that builds its output from
+    Python lists does): its NaN columns hide behind dtype object."""
+
+    def transform(self, X):
+        return super().transform(X).astype(object)

@@ -30,11 +30,13 @@ BUGS = [
     ("no_input_mutation", bug.InverseWritesInPlace, {}),
     ("output_rows_match_input", bug.DropsDuplicateRows, {}),
     ("fit_transform_consistent", bug.SampleStdInFitTransform, {}),
+    ("fit_transform_consistent", bug.SupervisedSampleStd, {}),
     ("transform_deterministic", bug.NoisyTransform, {}),
     ("row_subset_consistent", bug.BatchMinMax, {}),
     ("fit_row_order_invariant", bug.RelativeToFirstRow, {}),
     ("finite_output", bug.NaiveScaler, {}),
     ("finite_output", bug.NanAwareScalerUsingMean, {}),
+    ("finite_output", bug.NaiveScalerObjectOutput, {}),
     ("numpy_frame_agree", bug.PandasStdScaler, {}),
     ("feature_names_out_width", bug.SquaresWithWrongNames, {}),
     ("inverse_transform_roundtrip", bug.InverseForgetsMean, {}),
@@ -44,7 +46,9 @@ BUGS = [
     ("not_fitted_raises", bug.NoFittedCheck, {}),
     ("n_features_mismatch_raises", bug.NoWidthCheck, {}),
     ("refit_replaces_state", bug.KeepsMinimumAcrossFits, {}),
+    ("refit_replaces_state", bug.SupervisedKeepsMinimum, {}),
     ("instances_independent", bug.ClassLevelStatistics, {}),
+    ("instances_independent", bug.SupervisedClassLevelStatistics, {}),
     ("single_row_transform", bug.SqueezesRows, {}),
     ("preserves_dtype", bug.UpcastsFloat32, {}),
     (
@@ -107,6 +111,14 @@ MESSAGES = {
     "RowNormaliserOffByOne": r"^transform\(transform\(X\)\) differs from transform\(X\): "
     + _DIFFER,
 }
+# the supervised and object-output variants of a bug say what the plain one says
+for _variant, _plain in [
+    ("SupervisedSampleStd", "SampleStdInFitTransform"),
+    ("NaiveScalerObjectOutput", "NaiveScaler"),
+    ("SupervisedKeepsMinimum", "KeepsMinimumAcrossFits"),
+    ("SupervisedClassLevelStatistics", "ClassLevelStatistics"),
+]:
+    MESSAGES[_variant] = MESSAGES[_plain]
 
 
 @pytest.mark.parametrize(
@@ -674,3 +686,42 @@ def test_a_transformer_taking_missing_values_meets_complete_and_holed_matrices()
         warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN column
         mltest.check_transformer(_NanMeanCentre(), only=["finite_output"], max_examples=40)
     assert set(_SEEN) == {True, False}
+
+
+class _Total(bug.GoodScaler):
+    """Returns one number for the whole input: a 0-d array, which has no rows."""
+
+    def transform(self, X):
+        return np.asarray(super().transform(X).sum())
+
+
+def test_a_0d_output_fails_the_rows_property_and_leaves_out_the_row_comparisons():
+    report = mltest.check_transformer(_Total(), raise_on_failure=False, max_examples=10)
+    rows = report["output_rows_match_input"]
+    assert rows.status == "failed", rows.message  # a finding, not an internal error
+    assert re.match(r"^transform of \d+ rows returned shape \(\)$", rows.message)
+    for name in ("row_subset_consistent", "single_row_transform"):
+        assert report[name].status == "skipped", report[name].message
+        assert "output rows are not the input rows" in report[name].message
+
+
+class _CrossFitScaler(bug.GoodScaler):
+    """A correct scaler whose fit_transform cross-fits like scikit-learn's TargetEncoder:
+    it needs 4 rows and refuses fewer with ValueError, as fit and transform do not."""
+
+    def fit_transform(self, X, y=None):
+        if len(X) < 4:
+            raise ValueError("cross-fitting needs at least 4 rows")
+        return self.fit(X).transform(X)
+
+
+def test_a_value_error_from_fit_transform_alone_is_a_refusal_not_a_finding():
+    report = mltest.check_transformer(
+        _CrossFitScaler(), only=["fit_transform_consistent"], max_examples=30
+    )
+    found = report["fit_transform_consistent"]
+    assert found.status == "passed"
+    assert found.message.endswith(
+        "not applicable, the last: fit_transform raised ValueError: cross-fitting needs at "
+        "least 4 rows)"
+    ), found.message

@@ -126,8 +126,8 @@ def output_rows_match_input(case: TransformerCase) -> None:
 
     Dropping or duplicating rows misaligns features with labels downstream.
     """
-    got, want = n_rows(case.output), n_rows(case.X)
-    if case.output.ndim == 0 or got != want:
+    want = n_rows(case.X)  # a 0-d output has no rows to count
+    if case.output.ndim == 0 or n_rows(case.output) != want:
         raise Violation(f"transform of {want} rows returned shape {case.output.shape}")
 
 
