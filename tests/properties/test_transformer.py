@@ -725,3 +725,57 @@ def test_a_value_error_from_fit_transform_alone_is_a_refusal_not_a_finding():
         "not applicable, the last: fit_transform raised ValueError: cross-fitting needs at "
         "least 4 rows)"
     ), found.message
+
+
+class _NeedsThreeRows(bug.GoodScaler):
+    """Refuses to transform fewer than 3 rows with ValueError (a windowed feature, say)."""
+
+    def transform(self, X):
+        if len(X) < 3:
+            raise ValueError("needs at least 3 rows")
+        return super().transform(X)
+
+
+def test_a_transform_refusing_few_rows_is_one_finding_under_single_row_transform():
+    report = mltest.check_transformer(
+        _NeedsThreeRows(), raise_on_failure=False, max_examples=20, skip=["row_subset_consistent"]
+    )
+    # the examples of 1 or 2 rows are refused where the case is built, not failed; the
+    # transform of one row between two transforms of X is not transform_deterministic's
+    assert report.failed == ["single_row_transform"]
+    assert report["runs_on_valid_input"].message.endswith(
+        "refused, the last: transform of the rows fit accepted raised ValueError: needs at "
+        "least 3 rows)"
+    )
+
+
+class _DropsEverything(bug.GoodScaler):
+    """Keeps no column: transform returns an empty list."""
+
+    def transform(self, X):
+        super().transform(X)
+        return []
+
+
+def test_an_output_without_columns_still_has_one_row_per_input_row():
+    report = mltest.check_transformer(
+        _DropsEverything(),
+        only=["output_rows_match_input", "transform_deterministic", "finite_output"],
+        max_examples=20,
+    )
+    assert report.passed
+
+
+def test_a_fitted_estimator_is_cloned_unfitted_before_it_is_checked():
+    fitted = StandardScaler().fit(np.arange(6.0).reshape(3, 2))
+    report = mltest.check_transformer(fitted, only=["not_fitted_raises"], max_examples=5)
+    assert report["not_fitted_raises"].status == "passed"
+    assert fitted.n_samples_seen_ == 3  # the caller's object is not touched
+
+
+def test_a_degenerate_target_is_checked_for_crashes_only():
+    from sklearn.feature_selection import SelectKBest
+
+    # a single class gives F-statistics of 0/0: SelectKBest warns and picks arbitrarily
+    report = mltest.check_transformer(SelectKBest(k=1), target="binary", max_examples=30)
+    assert report.passed
