@@ -266,3 +266,22 @@ def test_a_category_column_without_listed_categories_is_drawn_as_text():
         assert report.passed, report.failure_message()
     assert all(isinstance(v, str) for df in frames for v in df["c"])
     assert len({v for df in frames for v in df["c"]}) > 20
+
+
+def test_a_unique_integer_range_is_filled_to_its_size_whatever_columns_come_first():
+    schema = Schema(
+        {"x": Column("x", "float"), "slot": Column("slot", "int", min=0, max=3, unique=True)}
+    )
+    frames = _run(schema, 60)
+    assert all(schema.validate(df).passed for df in frames)
+    assert max(len(df) for df in frames) == 4  # [0, 3] holds four distinct values
+    with pytest.raises(mltest.UsageError, match=r"'slot' is unique and has only 4 possible"):
+        schema.strategy(min_rows=5)
+
+
+def test_a_unique_pattern_with_more_codes_than_int64_holds_draws_frames():
+    # 10**19 possible codes: a product in int64 would wrap around to a negative capacity
+    schema = Schema({"code": Column("code", "string", pattern="[0-9]{19}", unique=True)})
+    frames = _run(schema, 30, min_rows=15) + _run(schema, 10, max_rows=1)
+    assert all(schema.validate(df).passed for df in frames)
+    assert {len(df) for df in frames} >= {1, 20}  # a 1-row frame spreads over all codes
