@@ -10,10 +10,10 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 import mltest
 from mltest.properties.transformer import TRANSFORMER
@@ -367,7 +367,11 @@ def test_missing_values_in_schema_data_are_no_false_alarm_for_other_transformers
     ("kwargs", "match"),
     [
         pytest.param({"reference": StandardScaler}, "unfitted instance", id="reference-class"),
-        pytest.param({"reference": object()}, "has no fit", id="reference-object"),
+        pytest.param(
+            {"reference": object()},
+            r"^reference=<object object at 0x[0-9a-f]+>: has no fit\(\) method$",
+            id="reference-object",
+        ),
         pytest.param({"output_bounds": (1, 0)}, "lower bound above", id="bounds-order"),
         pytest.param({"output_bounds": 1}, "pair", id="bounds-shape"),
         pytest.param({"monotone": "up"}, "monotone=", id="monotone"),
@@ -779,3 +783,57 @@ def test_a_degenerate_target_is_checked_for_crashes_only():
     # a single class gives F-statistics of 0/0: SelectKBest warns and picks arbitrarily
     report = mltest.check_transformer(SelectKBest(k=1), target="binary", max_examples=30)
     assert report.passed
+
+
+def test_declarations_that_declare_nothing_are_accepted():
+    # equal bounds pin a constant output; monotone=False is no monotonicity at all
+    report = mltest.check_transformer(
+        StandardScaler(), output_bounds=(0, 0), monotone=False, only=["monotone"], max_examples=3
+    )
+    assert report["monotone"].message == "no monotone= declared"
+
+
+def test_monotone_true_means_increasing():
+    with pytest.raises(mltest.CheckFailure) as info:
+        mltest.check_transformer(
+            bug.SignedLogOneColumnFlipped(), monotone=True, only=["monotone"], max_examples=30
+        )
+    assert re.search(MESSAGES["SignedLogOneColumnFlipped"], info.value.report["monotone"].message)
+
+
+class _SquareRoot(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """A correct square root, for non-negative input only (tag ``positive_only``)."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=np.float64)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        return np.sqrt(validate_data(self, X, dtype=np.float64, reset=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+
+def test_a_transformer_for_positive_input_only_gets_positive_input():
+    report = mltest.check_transformer(_SquareRoot(), max_examples=30, raise_on_failure=False)
+    assert report["finite_output"].status == "passed", report["finite_output"].message
+
+
+class _CentreWithoutY:
+    """Duck-typed, and its fit takes X alone (no y parameter at all)."""
+
+    def fit(self, X):
+        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float) - self.mean_
+
+
+def test_a_fit_without_a_y_parameter_is_called_with_x_alone():
+    report = mltest.check_transformer(_CentreWithoutY(), max_examples=10, raise_on_failure=False)
+    assert report["runs_on_valid_input"].status == "passed", report["runs_on_valid_input"].message
