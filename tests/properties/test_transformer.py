@@ -655,6 +655,17 @@ def test_what_an_estimators_tags_and_methods_leave_out_is_said(est, expected):
     for name, message in expected.items():
         assert (report[name].reason, report[name].message) == ("not_applicable", message)
     # nothing else is left out, and nothing crashed inside mltest
+    left_out = {r.name for r in report.results if r.reason == "not_applicable"}
+    undeclared = {"matches_reference", "output_within_bounds", "monotone", "idempotent"}
+    methods = {
+        name
+        for name, method in [
+            ("feature_names_out_width", "get_feature_names_out"),
+            ("inverse_transform_roundtrip", "inverse_transform"),
+        ]
+        if not hasattr(est, method)
+    }
+    assert left_out == set(expected) | undeclared | methods
     for r in report.results:
         assert r.status != "error", (r.name, r.message)
     assert report["no_input_mutation"].status == "passed"
