@@ -245,3 +245,14 @@ def test_rows_are_counted_and_taken_in_order_whatever_the_container(X, rows):
         first.toarray() if hasattr(first, "toarray") else np.asarray(first),
     )
     assert type(taken) is type(X)
+
+
+def test_outputs_without_values_agree_whatever_their_shapes_but_not_with_values():
+    from mltest.engine import Violation
+    from mltest.properties._arrays import assert_outputs_close
+
+    assert_outputs_close(np.empty((3, 0)), np.empty((0,)), "no columns")  # both empty: agree
+    for a, b in [(np.empty((2, 0)), np.zeros((2, 1))), (np.zeros((2, 1)), np.empty((2, 0)))]:
+        shapes = r"^one empty: shape \(2, [01]\), expected \(2, [01]\)$"
+        with pytest.raises(Violation, match=shapes):
+            assert_outputs_close(a, b, "one empty")

@@ -848,3 +848,67 @@ class _CentreWithoutY:
 def test_a_fit_without_a_y_parameter_is_called_with_x_alone():
     report = mltest.check_transformer(_CentreWithoutY(), max_examples=10, raise_on_failure=False)
     assert report["runs_on_valid_input"].status == "passed", report["runs_on_valid_input"].message
+
+
+class _FitOnly(BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+
+class _TakesOneDocumentList(bug.GoodScaler):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+@pytest.mark.parametrize(
+    ("estimator", "kwargs", "message"),
+    [
+        (_FitOnly(), {}, "estimator=_FitOnly(): has no transform() method"),
+        (StandardScaler(), {"data": 5}, "data=5: must be None, a hypothesis strategy or a Schema"),
+        (
+            __import__("sklearn.preprocessing").preprocessing.KernelCenterer(),
+            {},
+            "estimator=KernelCenterer(): takes a square kernel matrix (pairwise tag); pass data= "
+            "with a strategy of such matrices",
+        ),
+        (
+            _TakesOneDocumentList(),
+            {},
+            "estimator=_TakesOneDocumentList(): its tags say it does not take 2-D arrays; pass "
+            "data= with a strategy of what it takes",
+        ),
+    ],
+    ids=["no-transform", "data", "pairwise", "not-2d"],
+)
+def test_what_the_estimator_cannot_take_is_a_usage_error_naming_it(estimator, kwargs, message):
+    with pytest.raises(mltest.UsageError, match=f"^{re.escape(message)}$"):
+        mltest.check_transformer(estimator, max_examples=3, **kwargs)
+
+
+class _RandomShift(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Adds a random shift drawn in fit from ``random_state``: deterministic once seeded."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        from sklearn.utils import check_random_state
+
+        X = validate_data(self, X, dtype=np.float64)
+        self.shift_ = check_random_state(self.random_state).normal(size=X.shape[1])
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float64, reset=False) + self.shift_
+
+
+@pytest.mark.parametrize("seed", [None, 3])
+def test_an_unseeded_random_state_is_fixed_for_the_check_and_a_set_one_kept(seed):
+    estimator = _RandomShift(random_state=seed)
+    report = mltest.check_transformer(estimator, max_examples=20)
+    assert report.passed
+    assert estimator.random_state == seed  # the caller's object is not touched
