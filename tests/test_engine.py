@@ -256,3 +256,32 @@ def test_outputs_without_values_agree_whatever_their_shapes_but_not_with_values(
         shapes = r"^one empty: shape \(2, [01]\), expected \(2, [01]\)$"
         with pytest.raises(Violation, match=shapes):
             assert_outputs_close(a, b, "one empty")
+
+
+def test_outputs_of_labels_are_compared_value_by_value():
+    from mltest.engine import Violation
+    from mltest.properties._arrays import assert_outputs_close
+
+    labels = np.array(["a", "b"], dtype=object)
+    assert_outputs_close(labels, labels.copy(), "labels")
+    with pytest.raises(Violation, match=r"^labels: 1 of 2 values differ .+'b'.+'c'"):
+        assert_outputs_close(labels, np.array(["a", "c"], dtype=object), "labels")
+
+
+def test_dense_reads_tensors_that_require_grad_and_frames():
+    from mltest.properties._arrays import dense
+
+    torch = pytest.importorskip("torch")
+    assert np.array_equal(dense(torch.ones(2, requires_grad=True)), [1.0, 1.0])
+    frame = dense(pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]}))
+    assert frame.shape == (2, 2)
+    assert frame.dtype == np.float64
+
+
+def test_snapshot_is_deep():
+    from mltest.properties._arrays import snapshot
+
+    rows = [[1.0, 2.0]]
+    kept = snapshot(rows)
+    rows[0][0] = 9.0  # an in-place change inside a nested list
+    assert kept == [[1.0, 2.0]]
