@@ -285,3 +285,18 @@ def test_a_unique_pattern_with_more_codes_than_int64_holds_draws_frames():
     frames = _run(schema, 30, min_rows=15) + _run(schema, 10, max_rows=1)
     assert all(schema.validate(df).passed for df in frames)
     assert {len(df) for df in frames} >= {1, 20}  # a 1-row frame spreads over all codes
+
+
+def test_unique_integer_columns_with_an_open_side_stay_within_their_bound():
+    schema = Schema(
+        {
+            "free": Column("free", "int", unique=True),
+            "capped": Column("capped", "int", max=5, unique=True),
+            "floored": Column("floored", "int", min=-5, unique=True),
+        }
+    )
+    frames = _run(schema, 40)
+    for df in frames:
+        report = schema.validate(df)
+        assert report.passed, report.failure_message()
+    assert min(df["capped"].min() for df in frames) < -1000  # the open side is used
