@@ -60,9 +60,13 @@ class SampleStdInFitTransform(GoodScaler):
 
     def fit_transform(self, X, y=None):
         self.fit(X)
-        X = np.asarray(X, dtype=np.float64)
-        std = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
-        return (X - self.mean_) / np.where(std > 0, std, 1.0)
+        return _scaled_by_sample_std(self, X)
+
+
+def _scaled_by_sample_std(fitted, X):
+    X = np.asarray(X, dtype=np.float64)
+    std = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
+    return (X - fitted.mean_) / np.where(std > 0, std, 1.0)
 
 
 class NoisyTransform(GoodScaler):
@@ -426,9 +430,7 @@ class SupervisedSampleStd(GoodScaler):
 
     def fit_transform(self, X, y):
         self.fit(X, y)
-        X = np.asarray(X, dtype=np.float64)
-        std = X.std(axis=0, ddof=1) if len(X) > 1 else np.ones(X.shape[1])
-        return (X - self.mean_) / np.where(std > 0, std, 1.0)
+        return _scaled_by_sample_std(self, X)
 
 
 class NaiveScalerObjectOutput(NaiveScaler):
