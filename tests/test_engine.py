@@ -12,7 +12,15 @@ import scipy.sparse as sp
 from sklearn.preprocessing import StandardScaler
 
 import mltest
-from mltest.properties._arrays import n_rows, take_rows, unchanged
+from mltest.engine import Violation
+from mltest.properties._arrays import (
+    assert_outputs_close,
+    dense,
+    n_rows,
+    snapshot,
+    take_rows,
+    unchanged,
+)
 from mltest.properties.transformer import TRANSFORMER
 
 from .properties import buggy_transformers as bug
@@ -248,8 +256,6 @@ def test_rows_are_counted_and_taken_in_order_whatever_the_container(X, rows):
 
 
 def test_outputs_without_values_agree_whatever_their_shapes_but_not_with_values():
-    from mltest.engine import Violation
-    from mltest.properties._arrays import assert_outputs_close
 
     assert_outputs_close(np.empty((3, 0)), np.empty((0,)), "no columns")  # both empty: agree
     for a, b in [(np.empty((2, 0)), np.zeros((2, 1))), (np.zeros((2, 1)), np.empty((2, 0)))]:
@@ -259,8 +265,6 @@ def test_outputs_without_values_agree_whatever_their_shapes_but_not_with_values(
 
 
 def test_outputs_of_labels_are_compared_value_by_value():
-    from mltest.engine import Violation
-    from mltest.properties._arrays import assert_outputs_close
 
     labels = np.array(["a", "b"], dtype=object)
     assert_outputs_close(labels, labels.copy(), "labels")
@@ -269,7 +273,6 @@ def test_outputs_of_labels_are_compared_value_by_value():
 
 
 def test_dense_reads_tensors_that_require_grad_and_frames():
-    from mltest.properties._arrays import dense
 
     torch = pytest.importorskip("torch")
     assert np.array_equal(dense(torch.ones(2, requires_grad=True)), [1.0, 1.0])
@@ -279,7 +282,6 @@ def test_dense_reads_tensors_that_require_grad_and_frames():
 
 
 def test_snapshot_is_deep():
-    from mltest.properties._arrays import snapshot
 
     rows = [[1.0, 2.0]]
     kept = snapshot(rows)

@@ -835,15 +835,11 @@ def test_a_transformer_for_positive_input_only_gets_positive_input():
     assert report["finite_output"].status == "passed", report["finite_output"].message
 
 
-class _CentreWithoutY:
+class _CentreWithoutY(_DuckTypedCentre):
     """Duck-typed, and its fit takes X alone (no y parameter at all)."""
 
     def fit(self, X):
-        self.mean_ = np.asarray(X, dtype=float).mean(axis=0)
-        return self
-
-    def transform(self, X):
-        return np.asarray(X, dtype=float) - self.mean_
+        return super().fit(X)
 
 
 def test_a_fit_without_a_y_parameter_is_called_with_x_alone():

@@ -207,8 +207,8 @@ def row_limit(schema: Schema, min_rows: int, max_rows: int) -> int:
 def frames(
     draw: st.DrawFn, schema: Schema, *, min_rows: int = 1, max_rows: int = 20
 ) -> pd.DataFrame:
-    cols = list(schema.columns.values())
     n = draw(st.integers(min_rows, max_rows))
+    cols = list(schema.columns.values())
     shared = [c for c in cols if not _drawn_per_column(c)]
     pos = draw(hnp.arrays(np.int64, (n, len(shared)), elements=st.integers(0, STEPS)))
     shapes = draw(hnp.arrays(np.int64, len(shared), elements=st.integers(0, len(_SHAPES) - 1)))
